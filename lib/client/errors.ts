@@ -218,3 +218,18 @@ export function networkError(identity: RequestIdentity, origin: string, code: st
 export function configError(message: string): KommoConfigError {
   return new KommoConfigError(message);
 }
+
+/**
+ * The factory for failures of the elastic.io platform's secrets API (reading or refreshing the
+ * credential). A 4xx means the step's credential is gone or not accessible: a configuration
+ * problem; anything else is a platform outage.
+ */
+export function platformError(action: 'read' | 'refresh', secretId: string, failure: number | string): KommoError {
+  const what = typeof failure === 'number' ? `HTTP ${failure}` : failure;
+  const doing = action === 'read' ? 'read' : 'refresh';
+  if (typeof failure === 'number' && failure >= 400 && failure < 500) {
+    return new KommoConfigError(`The elastic.io platform refused to ${doing} the credential secret ${secretId} (${what}). `
+      + 'Check that the Kommo credential still exists and is connected; reconnect it if needed.');
+  }
+  return new KommoError(`Could not ${doing} the credential secret ${secretId} from the elastic.io platform (${what}); try again later.`);
+}

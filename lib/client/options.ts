@@ -51,8 +51,11 @@ export const RETRIES: Tunable = {
   description: 'Retries after the first attempt of one request.',
 };
 
-/** verifyCredentials: a person is waiting on the button. */
-export const VERIFY_RETRIES = 1;
+/**
+ * verifyCredentials: a person is waiting on the button. Two attempts of 8 s plus at most 2 s of
+ * waiting keeps it under 20 s.
+ */
+export const VERIFY = { maxRetries: 1, requestTimeoutMs: 8000, retryBudgetMs: 2000 } as const;
 
 export type TunableName = keyof typeof TUNABLES;
 
