@@ -1,0 +1,52 @@
+/**
+ * Shared test fixtures: a handler context whose logger and emit record everything, so tests can
+ * assert on log lines and emitted events (and scan them for secrets).
+ */
+import type { ComponentContext, Logger } from '../lib/context';
+
+/** A log line as the runtime would print it: sailor coerces the first argument to a string. */
+export interface LogLine {
+  level: keyof Logger;
+  text: string;
+}
+
+/** A context like sailor's TaskExec, recording logs and emitted events. */
+export interface RecordingContext extends ComponentContext {
+  logs: LogLine[];
+  emitted: Array<{ event: string; payload: unknown }>;
+}
+
+export function recordingContext(): RecordingContext {
+  const logs: LogLine[] = [];
+  const emitted: Array<{ event: string; payload: unknown }> = [];
+  const record = (level: keyof Logger) => (message: string, ...args: unknown[]) => {
+    logs.push({ level, text: [String(message), ...args.map((arg) => (typeof arg === 'string' ? arg : JSON.stringify(arg)))].join(' ') });
+  };
+  return {
+    logs,
+    emitted,
+    logger: { trace: record('trace'), debug: record('debug'), info: record('info'), warn: record('warn'), error: record('error') },
+    async emit(event: string, payload?: unknown) {
+      emitted.push({ event, payload });
+    },
+  };
+}
+
+/** Platform env for the secret path, pointing at a given API URI. */
+export function platformEnv(apiUri: string): NodeJS.ProcessEnv {
+  return {
+    ELASTICIO_API_URI: apiUri,
+    ELASTICIO_API_USERNAME: 'task-user@example.com',
+    ELASTICIO_API_KEY: 'platform-api-key-0123456789',
+    ELASTICIO_WORKSPACE_ID: 'ws-1',
+  };
+}
+
+/** Every string reachable from a value (error properties, nested bodies), for secret scans. */
+export function allStrings(value: unknown, seen = new Set<unknown>()): string[] {
+  if (typeof value === 'string') return [value];
+  if (typeof value !== 'object' || value === null || seen.has(value)) return [];
+  seen.add(value);
+  const own = Object.getOwnPropertyNames(value).map((key) => (value as Record<string, unknown>)[key]);
+  return own.flatMap((entry) => allStrings(entry, seen));
+}
