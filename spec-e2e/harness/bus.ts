@@ -1,0 +1,166 @@
+/**
+ * The platform's side of the step's queues: publishes encrypted input messages the way the
+ * previous step would, and records everything sailor publishes (decrypted) plus every input the
+ * broker dead-lettered because sailor rejected it.
+ */
+import { randomUUID } from 'crypto';
+import { connect, type Channel, type ChannelModel, type ConsumeMessage } from 'amqplib';
+import type { MessageCipher } from './crypto';
+import { waitUntil } from './wait';
+import { declareTopology, deleteTopology, type StepTopology } from './topology';
+
+/** The decrypted message sailor hands to `process` and publishes: `{id, body, headers, ...}`. */
+export interface StepMessage {
+  id?: string;
+  body: Record<string, unknown>;
+  headers?: Record<string, unknown>;
+  [key: string]: unknown;
+}
+
+export interface DataOutput {
+  /** AMQP header `parentMessageId`: the `messageId` of the input that produced it. */
+  parentMessageId: string;
+  headers: Record<string, unknown>;
+  message: StepMessage;
+}
+
+export interface ErrorOutput {
+  parentMessageId: string;
+  headers: Record<string, unknown>;
+  error: { name: string; message: string; stack?: string };
+  /** The input message as sailor received it, decrypted. */
+  errorInput: StepMessage | null;
+}
+
+export interface RejectedInput {
+  messageId: string;
+  message: StepMessage;
+}
+
+export interface SentInput {
+  /** The AMQP `messageId` header (sailor copies it to its outputs' `parentMessageId`). */
+  messageId: string;
+  /** The message's own `id` field. */
+  id: string;
+}
+
+export interface StepIdentity {
+  flowId: string;
+  stepId: string;
+  execId: string;
+  userId: string;
+  workspaceId: string;
+}
+
+export class MessageBus {
+  readonly data: DataOutput[] = [];
+  readonly errors: ErrorOutput[] = [];
+  readonly rejected: RejectedInput[] = [];
+  readonly snapshots: unknown[] = [];
+  readonly rebounds: Array<Record<string, unknown>> = [];
+  /** Markers that went through the dead-letter exchange (see `deadLetterMarker`). */
+  private readonly markers = new Set<string>();
+
+  private constructor(
+    private readonly connection: ChannelModel,
+    private readonly channel: Channel,
+    readonly topology: StepTopology,
+    private readonly cipher: MessageCipher,
+    private readonly identity: StepIdentity,
+  ) {}
+
+  static async open(uri: string, topology: StepTopology, cipher: MessageCipher, identity: StepIdentity): Promise<MessageBus> {
+    const connection = await connect(uri);
+    const channel = await connection.createChannel();
+    await declareTopology(channel, topology);
+    const bus = new MessageBus(connection, channel, topology, cipher, identity);
+    await bus.consume(topology.queues.data, (msg) => bus.data.push(bus.toData(msg)));
+    await bus.consume(topology.queues.error, (msg) => bus.errors.push(bus.toError(msg)));
+    await bus.consume(topology.rejectedQueue, (msg) => {
+      const headers = msg.properties.headers ?? {};
+      if (headers.e2eMarker) bus.markers.add(String(headers.e2eMarker));
+      else bus.rejected.push(bus.toRejected(msg));
+    });
+    // Snapshots are plain JSON (§1.4), never encrypted.
+    await bus.consume(topology.queues.snapshot, (msg) => bus.snapshots.push(JSON.parse(msg.content.toString()) as unknown));
+    await bus.consume(topology.queues.rebound, (msg) => bus.rebounds.push(msg.properties.headers ?? {}));
+    return bus;
+  }
+
+  /** Publish one input message; every input carries a `messageId` header (sailor 2.7.8 needs it, §4.1). */
+  send(body: Record<string, unknown>, id: string = randomUUID()): SentInput {
+    const messageId = randomUUID();
+    const message: StepMessage = { id, body, headers: {}, attachments: {} };
+    this.channel.sendToQueue(this.topology.inputQueue, this.cipher.encrypt(message), {
+      contentType: 'application/json',
+      contentEncoding: 'utf8',
+      headers: {
+        messageId,
+        threadId: randomUUID(),
+        taskId: this.identity.flowId,
+        stepId: 'step_0',
+        execId: this.identity.execId,
+        userId: this.identity.userId,
+        workspaceId: this.identity.workspaceId,
+        protocolVersion: 1,
+      },
+    });
+    return { messageId, id };
+  }
+
+  /** Everything published for one input: its data and error messages. */
+  outputsOf(input: SentInput): { data: DataOutput[]; errors: ErrorOutput[] } {
+    return {
+      data: this.data.filter((out) => out.parentMessageId === input.messageId),
+      errors: this.errors.filter((out) => out.parentMessageId === input.messageId),
+    };
+  }
+
+  /**
+   * Sends a marker through the dead-letter exchange and waits for it: dead letters routed
+   * before this call (by a sailor that has since exited) have then been recorded too.
+   */
+  async flushDeadLetters(timeoutMs = 5_000): Promise<void> {
+    const marker = randomUUID();
+    this.channel.publish(this.topology.deadLetterExchange, '', Buffer.from('{}'), { headers: { e2eMarker: marker } });
+    await waitUntil(() => this.markers.has(marker), 'the dead-letter marker', timeoutMs);
+  }
+
+  /** Messages still waiting in the input queue (not counting one delivered and unacked). */
+  async inputQueueDepth(): Promise<number> {
+    return (await this.channel.checkQueue(this.topology.inputQueue)).messageCount;
+  }
+
+  async close(): Promise<void> {
+    await deleteTopology(this.channel, this.topology).catch(() => undefined);
+    await this.connection.close();
+  }
+
+  private async consume(queue: string, record: (msg: ConsumeMessage) => void): Promise<void> {
+    await this.channel.consume(queue, (msg) => {
+      if (msg) record(msg);
+    }, { noAck: true });
+  }
+
+  private toData(msg: ConsumeMessage): DataOutput {
+    const headers = msg.properties.headers ?? {};
+    return { parentMessageId: String(headers.parentMessageId), headers, message: this.cipher.decrypt(msg.content) as StepMessage };
+  }
+
+  private toError(msg: ConsumeMessage): ErrorOutput {
+    const headers = msg.properties.headers ?? {};
+    // The error payload is JSON whose fields are each protocol-1 ciphertext (§1.4).
+    const payload = JSON.parse(msg.content.toString()) as { error: string; errorInput?: string };
+    return {
+      parentMessageId: String(headers.parentMessageId),
+      headers,
+      error: this.cipher.decrypt(payload.error) as ErrorOutput['error'],
+      errorInput: payload.errorInput ? (this.cipher.decrypt(payload.errorInput) as StepMessage) : null,
+    };
+  }
+
+  private toRejected(msg: ConsumeMessage): RejectedInput {
+    const headers = msg.properties.headers ?? {};
+    return { messageId: String(headers.messageId), message: this.cipher.decrypt(msg.content) as StepMessage };
+  }
+}

@@ -1,0 +1,14 @@
+/** Starts the run's single broker (unless E2E_AMQP_URI names one) and hands its URI to the scenarios. */
+import { startBroker } from './broker';
+import { setOwnedBroker } from './ownedBroker';
+
+export default async function globalSetup(): Promise<void> {
+  if (process.env.E2E_AMQP_URI) return;
+  const started = Date.now();
+  const broker = await startBroker();
+  setOwnedBroker(broker);
+  // The scenarios run in this process (--runInBand) or in workers forked after this point:
+  // both inherit process.env.
+  process.env.E2E_AMQP_URI = broker.uri;
+  console.log(`e2e: RabbitMQ ${broker.uri} ready in ${Date.now() - started} ms`);
+}
