@@ -34,7 +34,8 @@ function errorBody(status: number, title: string, detail: string): PlatformRoute
 
 class FakeElasticPlatform implements FakePlatform {
   url = '';
-  readonly username = 'task-user@sandbox.example';
+  // URL-safe on purpose: harnesses put it in URLs as userinfo, where '@' would need encoding.
+  readonly username = 'sandbox-task-user';
   readonly apiKey = randomUUID();
   readonly workspaceId = randomBytes(12).toString('hex');
   readonly calls: PlatformCall[] = [];

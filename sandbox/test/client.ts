@@ -14,6 +14,8 @@ export interface CallOptions {
   /** Sent as JSON unless `form` is set. */
   body?: unknown;
   form?: boolean;
+  /** Sent verbatim (wins over `body`); set the content type through `headers`. */
+  raw?: string;
   headers?: Record<string, string>;
   timeoutMs?: number;
 }
@@ -21,14 +23,14 @@ export interface CallOptions {
 export function call(baseUrl: string, method: string, path: string, options: CallOptions = {}): Promise<RawResponse> {
   const headers: Record<string, string> = { accept: 'application/json', ...options.headers };
   if (options.token !== undefined) headers.authorization = `Bearer ${options.token}`;
-  let payload: string | undefined;
-  if (options.body !== undefined) {
+  let payload: string | undefined = options.raw;
+  if (payload === undefined && options.body !== undefined) {
     payload = options.form
       ? new URLSearchParams(options.body as Record<string, string>).toString()
       : JSON.stringify(options.body);
     headers['content-type'] = options.form ? 'application/x-www-form-urlencoded' : 'application/json';
-    headers['content-length'] = String(Buffer.byteLength(payload));
   }
+  if (payload !== undefined) headers['content-length'] = String(Buffer.byteLength(payload));
   return new Promise((resolve, reject) => {
     const req = request(`${baseUrl}${path}`, { method, headers, agent: false }, (res) => {
       const chunks: Buffer[] = [];
