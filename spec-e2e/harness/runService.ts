@@ -19,6 +19,7 @@ export async function runService(
   cfg: Record<string, unknown>,
   platform: StepPlatform,
   identity: StepIdentity,
+  componentRoot?: string,
   timeoutMs = 30_000,
 ): Promise<ServiceRun> {
   const result = platform.resultUrl();
@@ -27,7 +28,7 @@ export async function runService(
     { apiUri: platform.fake.url, username: platform.fake.username, apiKey: platform.fake.apiKey },
     { ELASTICIO_POST_RESULT_URL: result.url, ELASTICIO_CFG: JSON.stringify(cfg) },
   );
-  const { child, output, exited } = forkSailor('runService.js', [method], env);
+  const { child, output, exited } = forkSailor('runService.js', [method], env, componentRoot);
   let timer: NodeJS.Timeout | undefined;
   const hung = new Promise<'hung'>((done) => (timer = setTimeout(() => done('hung'), timeoutMs)));
   const outcome = await Promise.race([exited, hung]);

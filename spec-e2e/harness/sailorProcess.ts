@@ -72,9 +72,15 @@ export interface Exit {
 }
 
 /** Spawns a sailor entry point with IPC, capturing its output for diagnostics. */
-export function forkSailor(entry: 'run.js' | 'runService.js', args: string[], env: Record<string, string>): { child: ChildProcess; output: () => string; exited: Promise<Exit> } {
+export function forkSailor(
+  entry: 'run.js' | 'runService.js',
+  args: string[],
+  env: Record<string, string>,
+  componentRoot: string = REPO_ROOT,
+): { child: ChildProcess; output: () => string; exited: Promise<Exit> } {
   const child = fork(resolve(SAILOR_DIR, entry), args, {
-    cwd: REPO_ROOT,
+    // Sailor finds component.json and verifyCredentials.js relative to its cwd, like the platform's image.
+    cwd: componentRoot,
     env,
     execPath: nodeBinary(),
     stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
