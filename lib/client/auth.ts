@@ -139,20 +139,23 @@ class SecretTokenSource implements TokenSource {
     return (await this.snapshot()).accessToken;
   }
 
-  async renewAfterRejection(rejectedToken: string): Promise<string | undefined> {
+  renewAfterRejection(rejectedToken: string): Promise<string | undefined> {
     const cached = secretCache.get(this.cacheKey);
     if (!cached) return this.currentToken();
     if (cached.renewal) return cached.renewal;
+    // Claimed before any await: 401s that arrive in the same tick must find this renewal and share it.
+    const renewal = this.renewUnlessStale(cached, rejectedToken).finally(() => {
+      if (cached.renewal === renewal) cached.renewal = undefined;
+    });
+    cached.renewal = renewal;
+    return renewal;
+  }
+
+  private async renewUnlessStale(cached: CachedSecret, rejectedToken: string): Promise<string | undefined> {
     const current = await cached.snapshot;
     // Someone else already renewed while this request was in flight.
     if (current.accessToken !== rejectedToken) return current.accessToken;
-    const renewal = this.renew(rejectedToken);
-    cached.renewal = renewal;
-    try {
-      return await renewal;
-    } finally {
-      cached.renewal = undefined;
-    }
+    return this.renew(rejectedToken);
   }
 
   /** Re-read first (the platform may have refreshed already); refresh only if the token is unchanged. */
