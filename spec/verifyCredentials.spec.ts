@@ -32,7 +32,7 @@ describe('verifyCredentials', () => {
   });
 
   it('says the host is unreachable on a network error, and retries at most once', async () => {
-    const scope = nock(BASE).get('/api/v4/account').times(2).replyWithError({ code: 'ECONNREFUSED', message: 'connect ECONNREFUSED' });
+    const scope = nock(BASE).get('/api/v4/account').times(2).replyWithError(Object.assign(new Error('connect ECONNREFUSED'), { code: 'ECONNREFUSED' }));
     const failure = await verify({ oauth: { access_token: TOKEN }, baseUrl: BASE, retries: '10' }).catch((error: unknown) => error);
     expect(failure).toBeInstanceOf(Error);
     expect(failure).not.toBeInstanceOf(TypeError);

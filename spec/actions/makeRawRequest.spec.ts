@@ -92,7 +92,7 @@ describe('Make Raw Request', () => {
   });
 
   it('fails with an Error naming the reason when the host is unreachable, never a TypeError', async () => {
-    nock(BASE).get('/api/v4/account').replyWithError({ code: 'ECONNREFUSED', message: 'connect ECONNREFUSED' });
+    nock(BASE).get('/api/v4/account').replyWithError(Object.assign(new Error('connect ECONNREFUSED'), { code: 'ECONNREFUSED' }));
     const failure = await run({ url: 'account', method: 'GET' }).result.catch((error: unknown) => error);
     expect(failure).toBeInstanceOf(KommoNetworkError);
     expect(failure).not.toBeInstanceOf(TypeError);
