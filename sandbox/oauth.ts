@@ -76,12 +76,13 @@ export class TokenStore {
     return { accessToken, refreshToken };
   }
 
-  /** Forget everything, then make `pair` valid again from now (used by the sandbox's reset). */
-  restoreOnly(pair: TokenPair): void {
+  /**
+   * Make `pair` valid again from now: un-revoked, unexpired, its refresh token unused (the
+   * sandbox's reset). Other tokens are left alone, so a fake-platform secret holding a rotated
+   * pair keeps working across resets.
+   */
+  revalidate(pair: TokenPair): void {
     const nowMs = this.now();
-    this.accessTokens.clear();
-    this.refreshTokens.clear();
-    this.authorizationCodes.clear();
     this.accessTokens.set(pair.accessToken, { ...this.grant, expiresAtMs: nowMs + this.accessTokenTtlSeconds * 1000, revoked: false });
     this.refreshTokens.set(pair.refreshToken, { ...this.grant, expiresAtMs: nowMs + REFRESH_TOKEN_TTL_MS, used: false });
   }

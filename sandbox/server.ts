@@ -110,7 +110,7 @@ class KommoSandbox implements Sandbox {
 
   reset(): void {
     this.store.reset();
-    this.tokens.restoreOnly(this.initialPair);
+    this.tokens.revalidate(this.initialPair);
     this.limiter.configure(false);
     this.limiter.configure(this.options.rateLimit ?? {});
     this.limiter.reset();

@@ -100,7 +100,7 @@ export interface Sandbox {
   accountId: number;
   /** Subdomain of the default account (an addition). */
   subdomain: string;
-  /** A valid access token for the default account (the pair issued at start; still valid after `reset()`). */
+  /** A valid access token for the default account: the pair issued at start, made valid again by `reset()`. */
   accessToken: string;
   /** The refresh token issued with `accessToken`. */
   refreshToken: string;
@@ -128,9 +128,10 @@ export interface Sandbox {
   /** Copies of the stored entities, in id order, for assertions. */
   entities(kind: EntityKind): Array<Record<string, unknown>>;
   /**
-   * Back to the state after start: seeded entities, only the initial token pair (un-revoked,
-   * its refresh token unused), rate-limit settings from the options with counters cleared,
-   * empty log and no faults.
+   * Back to the state after start: seeded entities, the initial token pair valid again
+   * (un-revoked, unexpired, its refresh token unused), rate-limit settings from the options with
+   * counters cleared, empty log and no faults. Other issued tokens keep their state, so secrets
+   * of a fake platform stay usable across resets.
    */
   reset(): void;
   close(): Promise<void>;

@@ -53,10 +53,17 @@ describe('bearer auth on /api/v4 (kommo-api.md §2.4)', () => {
     expect((await call(sandbox().baseUrl, 'GET', '/api/v4/account', { token: accessToken })).status).toBe(401);
   });
 
-  it('reset() makes the initial pair valid again', async () => {
+  it('reset() makes the initial pair valid again and leaves other tokens as they were', async () => {
+    const other = sandbox().issueTokens();
+    const revoked = sandbox().issueTokens();
+    sandbox().revokeAccessToken(revoked.accessToken);
     sandbox().revokeAccessToken(sandbox().accessToken);
+    expect((await tokenRequest(refreshFields(sandbox().refreshToken))).status).toBe(200);
     sandbox().reset();
     expect((await call(sandbox().baseUrl, 'GET', '/api/v4/account', { token: sandbox().accessToken })).status).toBe(200);
+    expect((await tokenRequest(refreshFields(sandbox().refreshToken))).status).toBe(200);
+    expect((await call(sandbox().baseUrl, 'GET', '/api/v4/account', { token: other.accessToken })).status).toBe(200);
+    expect((await call(sandbox().baseUrl, 'GET', '/api/v4/account', { token: revoked.accessToken })).status).toBe(401);
   });
 });
 
