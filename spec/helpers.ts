@@ -50,3 +50,14 @@ export function allStrings(value: unknown, seen = new Set<unknown>()): string[] 
   const own = Object.getOwnPropertyNames(value).map((key) => (value as Record<string, unknown>)[key]);
   return own.flatMap((entry) => allStrings(entry, seen));
 }
+
+/** A loopback port with nothing listening: connecting to it fails with a real ECONNREFUSED. */
+export async function closedPort(): Promise<number> {
+  const { createServer } = await import('net');
+  const server = createServer();
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const address = server.address();
+  await new Promise<void>((resolve) => server.close(() => resolve()));
+  if (typeof address !== 'object' || address === null) throw new Error('no port');
+  return address.port;
+}

@@ -2,7 +2,7 @@ import nock from 'nock';
 import { processAction } from '../../lib/actions/makeRawRequest';
 import { clearSecretCache } from '../../lib/client/auth';
 import { KommoConfigError, KommoHttpError, KommoNetworkError, KommoRateLimitError } from '../../lib/client/errors';
-import { recordingContext } from '../helpers';
+import { closedPort, recordingContext } from '../helpers';
 
 const BASE = 'https://acme.kommo.com';
 const TOKEN = 'tok-action-0123456789';
@@ -92,8 +92,10 @@ describe('Make Raw Request', () => {
   });
 
   it('fails with an Error naming the reason when the host is unreachable, never a TypeError', async () => {
-    nock(BASE).get('/api/v4/account').replyWithError(Object.assign(new Error('connect ECONNREFUSED'), { code: 'ECONNREFUSED' }));
-    const failure = await run({ url: 'account', method: 'GET' }).result.catch((error: unknown) => error);
+    nock.enableNetConnect('127.0.0.1');
+    const unreachable = `http://127.0.0.1:${await closedPort()}`;
+    const failure = await run({ url: 'account', method: 'GET' }, { baseUrl: unreachable }).result.catch((error: unknown) => error);
+    nock.disableNetConnect();
     expect(failure).toBeInstanceOf(KommoNetworkError);
     expect(failure).not.toBeInstanceOf(TypeError);
     expect((failure as Error).message).toContain('ECONNREFUSED');
