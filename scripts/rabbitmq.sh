@@ -127,26 +127,42 @@ EOF
     fi
     sleep 0.2
   done
-  # epmd daemonizes; find ours by the unique port it was started for (never by name alone).
-  local pid
-  for pid in $(ls /proc | grep -E '^[0-9]+$'); do
-    if [ "$(cat "/proc/$pid/comm" 2>/dev/null)" = epmd ] &&
-      tr '\0' '\n' <"/proc/$pid/environ" 2>/dev/null | grep -qx "ERL_EPMD_PORT=$epmd_port"; then
-      echo "$pid" >"$dir/epmd.pid"
-    fi
-  done
+  find_epmd "$epmd_port" >"$dir/epmd.pid"
+  # If the test runner dies without its teardown (Ctrl-C, OOM, CI timeout), stop the broker
+  # anyway: a watchdog polls the owner's PID ($E2E_OWNER_PID, default: our caller).
+  local owner=${E2E_OWNER_PID:-$PPID}
+  setsid bash -c 'while kill -0 "$1" 2>/dev/null; do sleep 1; done; exec "$2" stop "$3"' \
+    watchdog "$owner" "$(readlink -f "$0")" "$dir" >/dev/null 2>&1 </dev/null &
+  echo $! >"$dir/watchdog.pid"
   echo "amqp://guest:guest@127.0.0.1:$amqp_port"
 }
 
-kill_pid_file() {
-  local file=$1 pid
-  [ -f "$file" ] || return 0
-  pid=$(cat "$file")
+# epmd daemonizes (its parent is init), so find ours by the unique port it serves, read from
+# its environment; never by name alone. grep -z reads the NUL-separated environ directly
+# (a `tr | grep -q` pipe can die of SIGPIPE under pipefail and miss it).
+find_epmd() {
+  local port=$1 proc
+  for proc in /proc/[0-9]*; do
+    if [ "$(cat "$proc/comm" 2>/dev/null)" = epmd ] && grep -qzx "ERL_EPMD_PORT=$port" "$proc/environ" 2>/dev/null; then
+      echo "${proc#/proc/}"
+    fi
+  done
+}
+
+# TERM, then KILL after 5 s.
+kill_pid() {
+  local pid=$1
   if [ -n "$pid" ] && kill -0 "$pid" 2>/dev/null; then
     kill "$pid" 2>/dev/null || true
     for _ in $(seq 1 50); do kill -0 "$pid" 2>/dev/null || return 0; sleep 0.1; done
     kill -9 "$pid" 2>/dev/null || true
   fi
+}
+
+kill_pid_file() {
+  local pid
+  [ -f "$1" ] || return 0
+  for pid in $(cat "$1"); do kill_pid "$pid"; done
 }
 
 stop_broker() {
@@ -160,7 +176,14 @@ stop_broker() {
   # Whatever survived: the VM (which the wrapper script does not take down), the wrapper, epmd.
   kill_pid_file "$dir/beam.pid"
   kill_pid_file "$dir/server.pid"
+  # epmd may have been missed at start (or restarted by rabbitmqctl): look again.
+  find_epmd "$EPMD_PORT" >>"$dir/epmd.pid"
   kill_pid_file "$dir/epmd.pid"
+  # Last, and not when the watchdog itself is the one stopping us.
+  if [ -f "$dir/watchdog.pid" ] && [ "$(cat "$dir/watchdog.pid")" != "$$" ]; then
+    kill_pid_file "$dir/watchdog.pid"
+  fi
+  rm -f "$dir/watchdog.pid"
 }
 
 case "${1:-}" in
