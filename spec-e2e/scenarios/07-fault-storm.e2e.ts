@@ -124,5 +124,5 @@ describe('Make Raw Request through a seeded fault storm', () => {
     // The storm exercised both outcomes and both methods.
     expect(report.filter((r) => r.errors === 1 && r.method === 'POST').length).toBeGreaterThan(0);
     expect(report.filter((r) => r.data === 1 && r.faults.length > 0).length).toBeGreaterThan(0);
-  });
+  }, 120_000);
 });
