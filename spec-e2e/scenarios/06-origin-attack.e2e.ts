@@ -33,6 +33,11 @@ describe('Make Raw Request with a url that points elsewhere', () => {
     otherIp = await startEvilHost('127.0.0.2');
     otherPort = await startEvilHost('127.0.0.1');
     rig = await Rig.start({ scenario: 'origin', config: ({ secretId }) => ({ secretId }) });
+    // Control: both hosts are reachable, so "received nothing" below means nothing was sent.
+    for (const evil of [otherIp, otherPort]) {
+      expect((await fetch(`http://${evil.origin}/probe`)).status).toBe(200);
+      evil.received.length = 0;
+    }
   });
   afterAll(async () => {
     await rig?.close();
@@ -57,7 +62,12 @@ describe('Make Raw Request with a url that points elsewhere', () => {
 
     inputs.forEach((input, i) => {
       const { data, errors } = rig.bus.outputsOf(input);
-      expect({ url: attacks[i], data: data.length, errors: errors.length }).toEqual({ url: attacks[i], data: 0, errors: 1 });
+      expect({ url: attacks[i], data: data.length, errors: errors.map((e) => e.error.name) }).toEqual({
+        url: attacks[i],
+        data: 0,
+        errors: ['KommoConfigError'],
+      });
+      expect(errors[0].error.message).not.toContain(rig.kommo.accessToken);
     });
     expect(otherIp.received).toEqual([]);
     expect(otherPort.received).toEqual([]);
