@@ -37,11 +37,15 @@ install_broker() {
     printf '#!/bin/sh\n# Temporary, by scripts/rabbitmq.sh: do not start services during install.\nexit 101\n' >"$policy"
     chmod 755 "$policy"
     created_policy=1
+    trap 'rm -f /usr/sbin/policy-rc.d' EXIT
   fi
   log "installing rabbitmq-server from Debian (apt-get)"
   DEBIAN_FRONTEND=noninteractive apt-get update -qq >&2
   DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends rabbitmq-server >&2
-  if [ "$created_policy" = 1 ]; then rm -f "$policy"; fi
+  if [ "$created_policy" = 1 ]; then
+    rm -f "$policy"
+    trap - EXIT
+  fi
 }
 
 # A TCP port on 127.0.0.1 nobody listens on. Prefers $1 when free, else probes random ones.
