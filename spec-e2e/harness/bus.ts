@@ -7,7 +7,7 @@ import { randomUUID } from 'crypto';
 import { connect, type Channel, type ChannelModel, type ConsumeMessage } from 'amqplib';
 import type { MessageCipher } from './crypto';
 import { waitUntil } from './wait';
-import { declareTopology, deleteTopology, type StepTopology } from './topology';
+import { declareTopology, deleteTopology, OUTPUT_KINDS, type StepTopology } from './topology';
 
 /** The decrypted message sailor hands to `process` and publishes: `{id, body, headers, ...}`. */
 export interface StepMessage {
@@ -58,7 +58,7 @@ export class MessageBus {
   readonly rejected: RejectedInput[] = [];
   readonly snapshots: unknown[] = [];
   readonly rebounds: Array<Record<string, unknown>> = [];
-  /** Markers that went through the dead-letter exchange (see `deadLetterMarker`). */
+  /** Flush markers seen (see `flush`). */
   private readonly markers = new Set<string>();
 
   private constructor(
@@ -74,16 +74,19 @@ export class MessageBus {
     const channel = await connection.createChannel();
     await declareTopology(channel, topology);
     const bus = new MessageBus(connection, channel, topology, cipher, identity);
-    await bus.consume(topology.queues.data, (msg) => bus.data.push(bus.toData(msg)));
-    await bus.consume(topology.queues.error, (msg) => bus.errors.push(bus.toError(msg)));
-    await bus.consume(topology.rejectedQueue, (msg) => {
-      const headers = msg.properties.headers ?? {};
-      if (headers.e2eMarker) bus.markers.add(String(headers.e2eMarker));
-      else bus.rejected.push(bus.toRejected(msg));
-    });
+    // Flush markers (see `flush`) arrive on every queue and are recorded apart from real messages.
+    const record = (queue: string, keep: (msg: ConsumeMessage) => void): Promise<void> =>
+      bus.consume(queue, (msg) => {
+        const marker = msg.properties.headers?.e2eMarker;
+        if (marker) bus.markers.add(String(marker));
+        else keep(msg);
+      });
+    await record(topology.queues.data, (msg) => bus.data.push(bus.toData(msg)));
+    await record(topology.queues.error, (msg) => bus.errors.push(bus.toError(msg)));
+    await record(topology.rejectedQueue, (msg) => bus.rejected.push(bus.toRejected(msg)));
     // Snapshots are plain JSON (§1.4), never encrypted.
-    await bus.consume(topology.queues.snapshot, (msg) => bus.snapshots.push(JSON.parse(msg.content.toString()) as unknown));
-    await bus.consume(topology.queues.rebound, (msg) => bus.rebounds.push(msg.properties.headers ?? {}));
+    await record(topology.queues.snapshot, (msg) => bus.snapshots.push(JSON.parse(msg.content.toString()) as unknown));
+    await record(topology.queues.rebound, (msg) => bus.rebounds.push(msg.properties.headers ?? {}));
     return bus;
   }
 
@@ -117,13 +120,19 @@ export class MessageBus {
   }
 
   /**
-   * Sends a marker through the dead-letter exchange and waits for it: dead letters routed
-   * before this call (by a sailor that has since exited) have then been recorded too.
+   * Once sailor has exited, everything it published or dead-lettered is in our queues. A marker
+   * sent into each queue after that point reaches our consumer after those messages (queues are
+   * FIFO), so when all markers are back, the recorded outputs are complete: a late duplicate
+   * cannot slip past the assertions.
    */
-  async flushDeadLetters(timeoutMs = 5_000): Promise<void> {
-    const marker = randomUUID();
-    this.channel.publish(this.topology.deadLetterExchange, '', Buffer.from('{}'), { headers: { e2eMarker: marker } });
-    await waitUntil(() => this.markers.has(marker), 'the dead-letter marker', timeoutMs);
+  async flush(timeoutMs = 5_000): Promise<void> {
+    const queues = [this.topology.rejectedQueue, ...OUTPUT_KINDS.map((kind) => this.topology.queues[kind])];
+    const markers = queues.map((queue) => {
+      const marker = randomUUID();
+      this.channel.sendToQueue(queue, Buffer.from('{}'), { headers: { e2eMarker: marker } });
+      return marker;
+    });
+    await waitUntil(() => markers.every((marker) => this.markers.has(marker)), 'the flush markers', timeoutMs);
   }
 
   /** Messages still waiting in the input queue (not counting one delivered and unacked). */

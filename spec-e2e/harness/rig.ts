@@ -131,12 +131,12 @@ export class Rig {
   /**
    * Stops sailor as the platform does (SIGTERM) and reports what the broker then holds. After
    * sailor's channel closes, an input is either acked (gone), rejected (in the dead-letter
-   * queue) or back in the input queue (never finished): so an empty input queue and no new
-   * rejections prove the acks.
+   * queue) or back in the input queue (never finished): so an empty input queue and no
+   * rejections prove the acks. Also completes the recorded outputs (`MessageBus.flush`).
    */
   async settle(): Promise<Settled> {
     const exit = await this.sailor.stop();
-    await this.bus.flushDeadLetters();
+    await this.bus.flush();
     return { exit, leftInInput: await this.bus.inputQueueDepth() };
   }
 

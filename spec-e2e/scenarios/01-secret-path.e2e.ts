@@ -20,6 +20,7 @@ describe('Make Raw Request through a platform secret', () => {
   it('answers 20 GETs with one 200 data message each, acks them all, and reads the secret exactly once', async () => {
     const inputs = Array.from({ length: 20 }, () => rig.send({ url: 'leads?limit=5', method: 'GET' }));
     await rig.outcomes(inputs);
+    const settled = await rig.settle();
 
     for (const input of inputs) {
       const { data, errors } = rig.bus.outputsOf(input);
@@ -32,7 +33,6 @@ describe('Make Raw Request through a platform secret', () => {
     // One Kommo request per message, paced under Kommo's limit (the sandbox enforces 7/s here).
     expect(rig.kommo.requestLog.map((entry) => [entry.path, entry.status])).toEqual(inputs.map(() => ['/api/v4/leads?limit=5', 200]));
 
-    const settled = await rig.settle();
     expect(settled.exit).toEqual({ code: 0, signal: null });
     expect(settled.leftInInput).toBe(0);
     expect(rig.bus.rejected).toEqual([]);

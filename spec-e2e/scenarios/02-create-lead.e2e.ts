@@ -14,6 +14,7 @@ describe('Make Raw Request POST', () => {
     const before = rig.kommo.entities('leads').length;
     const input = rig.send({ url: 'leads', method: 'POST', data: [{ name: 'E2E lead' }] });
     await rig.outcomes([input]);
+    const settled = await rig.settle();
 
     const { data, errors } = rig.bus.outputsOf(input);
     expect(errors).toEqual([]);
@@ -23,7 +24,6 @@ describe('Make Raw Request POST', () => {
     expect(leads).toHaveLength(before + 1);
     expect(leads.filter((lead) => lead.name === 'E2E lead')).toHaveLength(1);
 
-    const settled = await rig.settle();
     expect(settled.exit.code).toBe(0);
     expect(settled.leftInInput).toBe(0);
     expect(rig.bus.rejected).toEqual([]);

@@ -18,6 +18,7 @@ describe('Make Raw Request under a 500 storm', () => {
     const input = rig.send({ url: 'leads', method: 'GET' });
     await rig.outcomes([input]);
     await rig.rejected([input]);
+    const settled = await rig.settle();
 
     const { data, errors } = rig.bus.outputsOf(input);
     expect(data).toEqual([]);
@@ -26,7 +27,6 @@ describe('Make Raw Request under a 500 storm', () => {
     expect(errors[0].errorInput).toMatchObject({ id: input.id, body: { url: 'leads', method: 'GET' } });
     expect(rig.kommo.requestLog.filter((entry) => entry.path === '/api/v4/leads')).toHaveLength(3);
 
-    const settled = await rig.settle();
     expect(settled.exit.code).toBe(0);
     expect(settled.leftInInput).toBe(0);
     expect(rig.bus.rejected.map((r) => r.messageId)).toEqual([input.messageId]);

@@ -14,13 +14,12 @@ describe('Make Raw Request on a 404', () => {
   it('with doNotThrow404 on: a data message with statusCode 404, input acked', async () => {
     const input = rig.send(missingLead);
     await rig.outcomes([input]);
+    const settled = await rig.settle();
 
     const { data, errors } = rig.bus.outputsOf(input);
     expect(errors).toEqual([]);
     expect(data).toHaveLength(1);
     expect(rawResponse(data[0]).statusCode).toBe(404);
-
-    const settled = await rig.settle();
     expect(settled.exit.code).toBe(0);
     expect(settled.leftInInput).toBe(0);
     expect(rig.bus.rejected).toEqual([]);
@@ -33,14 +32,13 @@ describe('Make Raw Request on a 404', () => {
     const input = rig.send(missingLead);
     await rig.outcomes([input]);
     await rig.rejected([input]);
+    const settled = await rig.settle();
 
     const { data, errors } = rig.bus.outputsOf(input);
     expect(data).toEqual([]);
     expect(errors).toHaveLength(1);
     expect(errors[0].error.message).toMatch(/404/);
     expect(rig.kommo.requestLog.slice(logBefore).map((entry) => entry.status)).toEqual([404]);
-
-    const settled = await rig.settle();
     expect(settled.exit.code).toBe(0);
     expect(settled.leftInInput).toBe(0);
   });
