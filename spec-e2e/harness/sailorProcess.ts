@@ -9,6 +9,11 @@ import type { StepTopology } from './topology';
 
 export const REPO_ROOT = resolve(__dirname, '../..');
 const SAILOR_DIR = resolve(REPO_ROOT, 'node_modules/elasticio-sailor-nodejs');
+/**
+ * The built component sailor runs: this repository, or `E2E_COMPONENT_ROOT` (a copy with a
+ * deliberate bug, to check that a scenario catches it).
+ */
+export const COMPONENT_ROOT = process.env.E2E_COMPONENT_ROOT ? resolve(process.env.E2E_COMPONENT_ROOT) : REPO_ROOT;
 
 /** The Node binary for sailor and the component: `E2E_NODE` (e.g. a Node 24) or the test runner's own. */
 export function nodeBinary(): string {
@@ -76,7 +81,7 @@ export function forkSailor(
   entry: 'run.js' | 'runService.js',
   args: string[],
   env: Record<string, string>,
-  componentRoot: string = REPO_ROOT,
+  componentRoot: string = COMPONENT_ROOT,
 ): { child: ChildProcess; output: () => string; exited: Promise<Exit> } {
   const child = fork(resolve(SAILOR_DIR, entry), args, {
     // Sailor finds component.json and verifyCredentials.js relative to its cwd, like the platform's image.

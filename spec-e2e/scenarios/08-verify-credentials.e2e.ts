@@ -14,7 +14,7 @@ import { startSandbox, type Sandbox } from '../../sandbox';
 import type { StepIdentity } from '../harness/bus';
 import { startStepPlatform, type StepPlatform } from '../harness/platform';
 import { runService } from '../harness/runService';
-import { REPO_ROOT } from '../harness/sailorProcess';
+import { COMPONENT_ROOT } from '../harness/sailorProcess';
 
 describe('verifyCredentials in sailor’s service runner', () => {
   let kommo: Sandbox;
@@ -32,14 +32,14 @@ describe('verifyCredentials in sailor’s service runner', () => {
   });
 
   it('is the built verifyCredentials.js at the component root that sailor loads', () => {
-    expect(existsSync(resolve(REPO_ROOT, 'verifyCredentials.js'))).toBe(true);
+    expect(existsSync(resolve(COMPONENT_ROOT, 'verifyCredentials.js'))).toBe(true);
   });
 
   it('control: a component root without verifyCredentials.js "verifies" even a rejected token', async () => {
     // Same component.json, same bad token, no built file: this is what a forgotten build ships.
     const bare = mkdtempSync(join(tmpdir(), 'kommo-e2e-bare-component-'));
     try {
-      copyFileSync(resolve(REPO_ROOT, 'component.json'), join(bare, 'component.json'));
+      copyFileSync(resolve(COMPONENT_ROOT, 'component.json'), join(bare, 'component.json'));
       const run = await runService('verifyCredentials', { oauth: { access_token: 'revoked-or-never-issued' }, baseUrl: kommo.baseUrl }, platform, identity, bare);
       expect(run.posted).toEqual([{ status: 'success', data: { verified: true } }]);
     } finally {
