@@ -42,6 +42,8 @@ export interface MachineInfo {
   node: string;
   platform: string;
   kernel: string;
+  /** 1, 5 and 15 minute load averages when the run started: other work on the machine skews timings. */
+  loadAverageAtStart: number[];
 }
 
 export function machineInfo(): MachineInfo {
@@ -53,6 +55,7 @@ export function machineInfo(): MachineInfo {
     node: process.version,
     platform: `${os.platform()} ${os.arch()}`,
     kernel: os.release(),
+    loadAverageAtStart: os.loadavg().map((load) => Math.round(load * 100) / 100),
   };
 }
 
@@ -88,6 +91,7 @@ export interface RunReport {
   startedAt: string;
   totalSeconds: number;
   machine: MachineInfo;
+  loadAverageAtEnd: number[];
   results: BenchResult[];
   skipped: SkippedBench[];
 }
