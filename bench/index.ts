@@ -75,7 +75,7 @@ async function main(): Promise<void> {
   const totalSeconds = Math.round((performance.now() - startMs) / 100) / 10;
   console.log(`\n${formatTable(results)}\n`);
   for (const skip of skipped) console.log(`not measured: ${skip.name}: ${skip.reason}`);
-  const file = writeReport({ startedAt: startedAt.toISOString(), totalSeconds, machine, loadAverageAtEnd: os.loadavg(), results, skipped }, join(__dirname, 'results'));
+  const file = writeReport({ startedAt: startedAt.toISOString(), totalSeconds, machine, loadAverageAtEnd: os.loadavg().map((load) => Math.round(load * 100) / 100), results, skipped }, join(__dirname, 'results'));
   console.log(`total ${totalSeconds} s; details in ${file}`);
   if (skipped.length > 0) process.exitCode = 1;
 }

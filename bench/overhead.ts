@@ -22,7 +22,7 @@ export interface OverheadOptions {
   warmupRequests: number;
 }
 
-export const DEFAULT_OVERHEAD_OPTIONS: OverheadOptions = { requestsPerRun: 2000, rounds: 5, warmupRequests: 1000 };
+export const DEFAULT_OVERHEAD_OPTIONS: OverheadOptions = { requestsPerRun: 2000, rounds: 9, warmupRequests: 1000 };
 
 const PATH = 'account';
 
@@ -96,6 +96,8 @@ export async function runOverhead(options: OverheadOptions = DEFAULT_OVERHEAD_OP
     const bareMedianMs = median(bareVariant.runsMs);
     const defaultsMedianMs = median(defaultsVariant.runsMs);
     const ratio = oursMedianMs / bareMedianMs;
+    // Each round's ours/bare pair ran back to back: their ratio is immune to slow drift in machine load.
+    const pairedRatios = ours.runsMs.map((ms, index) => ms / bareVariant.runsMs[index]);
     const perRequestUs = (ms: number): number => round((ms * 1000) / options.requestsPerRun, 1);
     const logCallsPerRequest = (logger.calls() - logCallsBefore) / (options.rounds * options.requestsPerRun);
     return {
@@ -125,6 +127,8 @@ export async function runOverhead(options: OverheadOptions = DEFAULT_OVERHEAD_OP
         axiosDefaultsMicrosecondsPerRequest: perRequestUs(defaultsMedianMs),
         overheadMicrosecondsPerRequest: perRequestUs(oursMedianMs - bareMedianMs),
         ratio: round(ratio),
+        medianOfPairedRatios: round(median(pairedRatios)),
+        pairedRatios: pairedRatios.map((value) => round(value)),
         ratioToAxiosDefaults: round(oursMedianMs / defaultsMedianMs),
         logCallsPerRequest,
         failedAnswers,

@@ -54,6 +54,8 @@ export interface VariantMeasurement {
   banAtRequest: number | null;
   /** Milliseconds from the first arrival to the first 403. */
   banAfterMs: number | null;
+  /** The first two windows' arrivals (ms after the first) and statuses: where a cold start shows. */
+  firstArrivals: string[];
 }
 
 function statusCounts(log: readonly RequestLogEntry[]): Record<string, number> {
@@ -102,6 +104,7 @@ async function measure(sandbox: Sandbox, variant: string, messages: number, run:
     first429AtRequest: firstIndexOf(log, 429),
     banAtRequest,
     banAfterMs: banAtRequest === null ? null : log[banAtRequest - 1].at - arrivalsMs[0],
+    firstArrivals: log.slice(0, 2 * LIMIT_PER_SECOND + 2).map((entry) => `${entry.at - arrivalsMs[0]}:${entry.status}`),
   };
 }
 
