@@ -73,7 +73,7 @@ export class KommoClient {
     let replayedAfterRenewal = false;
     let waitedMs = 0;
     for (let attempt = 1; ; attempt += 1) {
-      if (this.deps.rateLimiter) await this.deps.rateLimiter.acquire(this.base.origin);
+      const permit = await this.deps.rateLimiter?.acquire(this.base.origin);
       const outcome = await this.deps.transport({
         method: request.method,
         url,
@@ -81,6 +81,7 @@ export class KommoClient {
         body,
         timeoutMs: this.settings.requestTimeoutMs,
       });
+      permit?.settle(outcome.kind === 'response' && outcome.connectionReused);
       const totalAttempts = attempt + (replayedAfterRenewal ? 1 : 0);
 
       if (outcome.kind === 'response' && outcome.status === 401 && !replayedAfterRenewal) {

@@ -14,8 +14,13 @@
  * - Sustained throughput is N per `windowMs`: 7 × 1000/1030 ≈ 6.80/s, 97.1% of the limit.
  *   (Throughput stays ≥ 95% for margins up to 52 ms; 30 ms leaves room under that for
  *   measurement noise and covers event-loop stalls, GC pauses and jitter on warm keep-alive
- *   connections. It does not cover a cold TLS handshake of request i racing a warm socket of
- *   request i+N; the retry policy handles the rare 429 that can cause.)
+ *   connections.)
+ * - A request sent on a new connection is delayed by the connection set-up (a TCP and TLS
+ *   handshake, tens to hundreds of ms), while later requests reuse warm sockets: that difference
+ *   exceeds any small margin, and measured cold starts drew 429s (BENCHMARKS.md). So the caller
+ *   settles each permit when the answer arrives, saying whether the connection was reused; a
+ *   request on a new connection (or one that failed) is re-anchored to its completion time, the
+ *   latest moment it can have reached Kommo, and later grants count from there.
  *
  * Alternatives considered:
  * - Even spacing of `windowMs / N` gives the same worst-case guarantee and the same sustained
@@ -27,11 +32,24 @@
 import { configError } from './errors';
 import { parseBounded, resolveSettings, TUNABLES } from './options';
 
+/** Permission to send one request; settle it when the attempt ended. */
+export interface RateLimitPermit {
+  /**
+   * Reports that the attempt's answer (or failure) arrived. `connectionReused` false means the
+   * request may have waited for a connection set-up, so it is counted from now instead of from
+   * its grant.
+   */
+  settle(connectionReused: boolean): void;
+}
+
 /** Grants permission to send one request to an origin. */
 export interface RateLimiter {
   /** Resolves when the caller may send one request to `origin` (scheme://host:port). */
-  acquire(origin: string): Promise<void>;
+  acquire(origin: string): Promise<RateLimitPermit>;
 }
+
+/** A permit with nothing to settle. */
+const FREE_PERMIT: RateLimitPermit = Object.freeze({ settle: () => undefined });
 
 /** The window Kommo counts requests in. */
 const KOMMO_WINDOW_MS = 1000;
@@ -70,16 +88,16 @@ interface PacerConfig {
  * not exit with the request unsent.
  */
 class OriginPacer {
-  /** Times of the last N grants, oldest first. */
-  private readonly recentGrantsMs: number[] = [];
+  /** The last N grants, oldest first; `atMs` moves to the completion time of a cold request. */
+  private readonly recentGrants: Array<{ atMs: number }> = [];
   /** Callers waiting for a grant, in arrival order. */
-  private readonly waiting: Array<() => void> = [];
+  private readonly waiting: Array<(permit: RateLimitPermit) => void> = [];
   private timerPending = false;
 
   constructor(private readonly config: PacerConfig) {}
 
-  acquire(): Promise<void> {
-    return new Promise<void>((resolve) => {
+  acquire(): Promise<RateLimitPermit> {
+    return new Promise<RateLimitPermit>((resolve) => {
       this.waiting.push(resolve);
       // With a timer pending, earlier callers are waiting: this one queues behind them.
       if (!this.timerPending) this.drain();
@@ -91,14 +109,19 @@ class OriginPacer {
     const { requestsPerSecond, windowMs, now } = this.config;
     while (this.waiting.length > 0) {
       const nowMs = now();
-      const waitMs = this.recentGrantsMs.length < requestsPerSecond ? 0 : this.recentGrantsMs[0] + windowMs - nowMs;
+      const waitMs = this.recentGrants.length < requestsPerSecond ? 0 : this.recentGrants[0].atMs + windowMs - nowMs;
       if (waitMs > 0) {
         this.sleep(waitMs);
         return;
       }
-      this.recentGrantsMs.push(nowMs);
-      if (this.recentGrantsMs.length > requestsPerSecond) this.recentGrantsMs.shift();
-      this.waiting.shift()?.();
+      const grant = { atMs: nowMs };
+      this.recentGrants.push(grant);
+      if (this.recentGrants.length > requestsPerSecond) this.recentGrants.shift();
+      this.waiting.shift()?.({
+        settle: (connectionReused) => {
+          if (!connectionReused) grant.atMs = Math.max(grant.atMs, now());
+        },
+      });
     }
   }
 
@@ -155,7 +178,7 @@ export class SlidingWindowRateLimiter implements RateLimiter {
   }
 
   /** Resolves when a request to `origin` may be sent; callers are served in call order. */
-  acquire(origin: string): Promise<void> {
+  acquire(origin: string): Promise<RateLimitPermit> {
     let pacer = this.pacers.get(origin);
     if (pacer === undefined) {
       pacer = new OriginPacer(this.config);
@@ -186,5 +209,5 @@ export function sharedRateLimiter(requestsPerSecond: number = resolveSettings().
 
 /** A limiter that never waits: for benchmarks of the client's own overhead, and for tests. */
 export const noRateLimit: RateLimiter = Object.freeze({
-  acquire: (): Promise<void> => Promise.resolve(),
+  acquire: (): Promise<RateLimitPermit> => Promise.resolve(FREE_PERMIT),
 });

@@ -18,7 +18,12 @@ export interface TransportRequest {
 }
 
 /** An HTTP answer as the rest of the client sees it: lower-case header names, parsed body. */
-export type TransportOutcome = AttemptOutcome & ({ kind: 'network' } | { kind: 'response'; statusText: string });
+export type TransportOutcome = AttemptOutcome & ({ kind: 'network' } | {
+  kind: 'response';
+  statusText: string;
+  /** Whether the request went over an already-open keep-alive connection (no set-up delay). */
+  connectionReused: boolean;
+});
 
 /** Performs one attempt. */
 export type Transport = (request: TransportRequest) => Promise<TransportOutcome>;
@@ -83,6 +88,7 @@ export function createAxiosTransport(instance: AxiosInstance = axios.create({
         kind: 'response',
         status: response.status,
         statusText: response.statusText,
+        connectionReused: (response.request as { reusedSocket?: unknown } | undefined)?.reusedSocket === true,
         headers,
         body: parseBody(headers['content-type'], typeof response.data === 'string' ? response.data : ''),
       };

@@ -329,3 +329,40 @@ describe('noRateLimit', () => {
     expect(granted).toBe(100);
   });
 });
+
+describe('requests on new connections are counted from their completion', () => {
+  const WINDOW_MS = KOMMO_WINDOW_MS + DEFAULT_RATE_LIMIT_MARGIN_MS;
+
+  async function firstBurstThenNext(connectionReused: boolean, completedAfterMs: number): Promise<number> {
+    const clock = new FakeClock();
+    const limiter = fakeLimiter(7, clock);
+    const permits = await Promise.all(Array.from({ length: 7 }, () => limiter.acquire(ACCOUNT)));
+    await clock.advance(completedAfterMs);
+    for (const permit of permits) permit.settle(connectionReused);
+    let grantedAtMs = -1;
+    void limiter.acquire(ACCOUNT).then(() => { grantedAtMs = clock.nowMs; });
+    await clock.runAll();
+    return grantedAtMs;
+  }
+
+  it.each([
+    ['a reused connection keeps the grant time', true, 60, WINDOW_MS],
+    ['a new connection (handshake delay) moves the slot to its completion', false, 60, 60 + WINDOW_MS],
+    ['a fast answer on a new connection costs only its latency', false, 2, 2 + WINDOW_MS],
+  ])('%s', async (_name, connectionReused, completedAfterMs, expectedGrantMs) => {
+    expect(await firstBurstThenNext(connectionReused, completedAfterMs)).toBe(expectedGrantMs);
+  });
+
+  it('re-anchoring never moves a slot earlier', async () => {
+    const clock = new FakeClock();
+    const limiter = fakeLimiter(1, clock);
+    const permit = await limiter.acquire(ACCOUNT);
+    await clock.advance(500);
+    permit.settle(false);
+    permit.settle(true);
+    let grantedAtMs = -1;
+    void limiter.acquire(ACCOUNT).then(() => { grantedAtMs = clock.nowMs; });
+    await clock.runAll();
+    expect(grantedAtMs).toBe(500 + WINDOW_MS);
+  });
+});
