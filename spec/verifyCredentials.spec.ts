@@ -11,7 +11,11 @@ function verify(cfg: Record<string, unknown>) {
 }
 
 beforeAll(() => nock.disableNetConnect());
-afterAll(() => nock.enableNetConnect());
+afterAll(() => {
+  nock.enableNetConnect();
+  // Unpatch Node's http so no interceptor outlives this file in the jest worker.
+  nock.restore();
+});
 beforeEach(() => clearSecretCache());
 afterEach(() => nock.cleanAll());
 

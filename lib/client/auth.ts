@@ -109,8 +109,8 @@ class MissingSecretBody extends KommoError {}
 /** Per-process cache of secrets, keyed by secretId: steady state costs no platform call. */
 interface CachedSecret {
   snapshot: Promise<SecretSnapshot>;
-  /** The renewal in flight, shared by every request that hit a 401 meanwhile (single flight). */
-  renewal?: Promise<string | undefined>;
+  /** The renewal in flight, shared by every request whose token was rejected meanwhile (single flight). */
+  renewal?: { rejectedToken: string; token: Promise<string | undefined> };
 }
 
 const secretCache = new Map<string, CachedSecret>();
@@ -140,15 +140,20 @@ class SecretTokenSource implements TokenSource {
   }
 
   renewAfterRejection(rejectedToken: string): Promise<string | undefined> {
-    const cached = secretCache.get(this.cacheKey);
-    if (!cached) return this.currentToken();
-    if (cached.renewal) return cached.renewal;
-    // Claimed before any await: 401s that arrive in the same tick must find this renewal and share it.
-    const renewal = this.renewUnlessStale(cached, rejectedToken).finally(() => {
-      if (cached.renewal === renewal) cached.renewal = undefined;
-    });
+    this.snapshot(); // makes sure a cache entry exists, synchronously
+    const cached = secretCache.get(this.cacheKey) as CachedSecret;
+    // Checked and claimed before any await: 401s that arrive in the same tick share one renewal.
+    if (cached.renewal?.rejectedToken === rejectedToken) return cached.renewal.token;
+    // A renewal for another token may be running: let it finish, then look again.
+    const previous = cached.renewal?.token.catch(() => undefined) ?? Promise.resolve(undefined);
+    const token = previous.then(() => this.renewUnlessStale(cached, rejectedToken));
+    const renewal = { rejectedToken, token };
     cached.renewal = renewal;
-    return renewal;
+    const forget = () => {
+      if (cached.renewal === renewal) cached.renewal = undefined;
+    };
+    token.then(forget, forget);
+    return token;
   }
 
   private async renewUnlessStale(cached: CachedSecret, rejectedToken: string): Promise<string | undefined> {

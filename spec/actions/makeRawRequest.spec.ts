@@ -14,7 +14,11 @@ function run(body: unknown, extraCfg: Record<string, unknown> = {}) {
 }
 
 beforeAll(() => nock.disableNetConnect());
-afterAll(() => nock.enableNetConnect());
+afterAll(() => {
+  nock.enableNetConnect();
+  // Unpatch Node's http so no interceptor outlives this file in the jest worker.
+  nock.restore();
+});
 beforeEach(() => clearSecretCache());
 afterEach(() => nock.cleanAll());
 

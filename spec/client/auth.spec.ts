@@ -201,6 +201,34 @@ describe('renewAfterRejection (secret path)', () => {
     expect(refreshes).toBe(1);
   });
 
+  it('a rejection of another token waits for the running renewal instead of joining it', async () => {
+    const tokens = await secretSource();
+    const TOKEN_C = 'tok-SECRET-third-789';
+    const scope = platform()
+      .get(SECRET_PATH).reply(200, secretBody(TOKEN_A))
+      .post(REFRESH_PATH).reply(200, secretBody(TOKEN_B))
+      .get(SECRET_PATH).reply(200, secretBody(TOKEN_B))
+      .post(REFRESH_PATH).reply(200, secretBody(TOKEN_C));
+
+    const [forA, forB] = await Promise.all([tokens.renewAfterRejection(TOKEN_A), tokens.renewAfterRejection(TOKEN_B)]);
+
+    // Joining A's renewal would have handed back B, the token that was just rejected.
+    expect(forA).toBe(TOKEN_B);
+    expect(forB).toBe(TOKEN_C);
+    expect(scope.isDone()).toBe(true);
+  });
+
+  it('renews even when the cache was emptied between the request and its 401', async () => {
+    const tokens = await secretSource();
+    clearSecretCache();
+    const scope = platform()
+      .get(SECRET_PATH).times(2).reply(200, secretBody(TOKEN_A)) // the cache is filled again, then the renewal re-reads
+      .post(REFRESH_PATH).reply(200, secretBody(TOKEN_B));
+
+    expect(await tokens.renewAfterRejection(TOKEN_A)).toBe(TOKEN_B);
+    expect(scope.isDone()).toBe(true);
+  });
+
   it('a failed renewal is not kept: the next 401 tries again', async () => {
     const tokens = await secretSource();
     platform()
