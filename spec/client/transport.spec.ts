@@ -130,4 +130,13 @@ describe('createAxiosTransport', () => {
 
     await expect(transport(request({ url: new URL(`http://127.0.0.1:${port}/api/v4/leads`) }))).resolves.toEqual({ kind: 'network', code: 'ECONNREFUSED' });
   });
+
+  it('reports whether the request reused a keep-alive connection (the rate limiter counts cold ones from completion)', async () => {
+    handler = (_req, res) => res.writeHead(200, { 'content-type': 'application/json' }).end('{}');
+    const fresh = createAxiosTransport();
+    const first = await fresh(request());
+    const second = await fresh(request());
+    expect(first).toMatchObject({ kind: 'response', connectionReused: false });
+    expect(second).toMatchObject({ kind: 'response', connectionReused: true });
+  });
 });
