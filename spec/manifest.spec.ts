@@ -41,17 +41,16 @@ describe('component.json', () => {
     }
   });
 
-  it.each(functions)('%s: the built main exports process, not a function named process', (_name, fn) => {
-    // eslint-disable-next-line @typescript-eslint/no-require-imports -- loading the build output as sailor does
-    const loaded = require(path.join(root, fn.main));
+  it.each(functions)('%s: the built main exports process, not a function named process', async (_name, fn) => {
+    const loaded = await import(path.join(root, fn.main));
     expect(typeof loaded.process).toBe('function');
     expect(loaded.process.name).not.toBe('process');
   });
 
-  it('verifyCredentials.js is built: without it the platform accepts any credential', () => {
-    // eslint-disable-next-line @typescript-eslint/no-require-imports -- loading the build output as sailor does
-    const verify = require(path.join(root, 'verifyCredentials.js'));
-    expect(typeof verify).toBe('function');
+  it('verifyCredentials.js is built: without it the platform accepts any credential', async () => {
+    const loaded = await import(path.join(root, 'verifyCredentials.js'));
+    expect(typeof (loaded.default ?? loaded)).toBe('function');
+    expect(fs.readFileSync(path.join(root, 'verifyCredentials.js'), 'utf8')).toContain('module.exports = async function verifyCredentials');
   });
 
   it('the input schema method enum is the set the action accepts', () => {

@@ -80,12 +80,12 @@ function printResult({ emitted, logs }: CallResult): void {
 }
 
 async function runAction(action: string, body: unknown, cfg: object): Promise<CallResult> {
-  const fn = loadFunction(action);
+  const fn = await loadFunction(action);
   return callProcess(fn.process, { id: `local-${Date.now()}`, body, headers: {} }, cfg);
 }
 
 async function runVerify(cfg: object): Promise<void> {
-  const { result, logs } = await callVerifyCredentials(loadVerifyCredentials(), cfg);
+  const { result, logs } = await callVerifyCredentials(await loadVerifyCredentials(), cfg);
   printLogs(logs);
   const text = result.verified ? green('  → {"verified": true}') : red(`  → {"verified": false, "reason": ${JSON.stringify(result.reason)}}`);
   console.log(text);

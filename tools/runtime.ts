@@ -37,23 +37,23 @@ interface Manifest {
 }
 
 /** Loads a function's built module as sailor's component reader does: component.json `main`, triggers first. */
-export function loadFunction(name: string): { process: Handler } {
+export async function loadFunction(name: string): Promise<{ process: Handler }> {
   const manifest = JSON.parse(fs.readFileSync(path.join(root, 'component.json'), 'utf8')) as Manifest;
   const entry = manifest.triggers?.[name] ?? manifest.actions?.[name];
   if (!entry) {
     const known = [...Object.keys(manifest.triggers ?? {}), ...Object.keys(manifest.actions ?? {})];
     throw new Error(`component.json has no trigger or action "${name}"; known: ${known.join(', ')}`);
   }
-  // eslint-disable-next-line @typescript-eslint/no-require-imports -- loading the build output as sailor does
-  return require(path.join(root, entry.main)) as { process: Handler };
+  return (await import(path.join(root, entry.main))) as { process: Handler };
 }
 
 /** Loads the built verifyCredentials.js; like sailor, a missing file is reported (sailor would silently verify). */
-export function loadVerifyCredentials(): Handler {
+export async function loadVerifyCredentials(): Promise<Handler> {
   const file = path.join(root, 'verifyCredentials.js');
   if (!fs.existsSync(file)) throw new Error('verifyCredentials.js is not built: run `npm run build`');
-  // eslint-disable-next-line @typescript-eslint/no-require-imports -- loading the build output as sailor does
-  return require(file) as Handler;
+  const loaded = (await import(file)) as Handler | { default: Handler };
+  // `export =` compiles to `module.exports = fn`; a dynamic import may wrap it as `default`.
+  return typeof loaded === 'function' ? loaded : loaded.default;
 }
 
 function recordingLogger(logs: LoggedLine[]): Logger {
