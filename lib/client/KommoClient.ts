@@ -72,7 +72,9 @@ export class KommoClient {
     let token = await this.tokens.currentToken();
     let replayedAfterRenewal = false;
     let waitedMs = 0;
-    for (let attempt = 1; ; attempt += 1) {
+    for (let httpAttempts = 1; ; httpAttempts += 1) {
+      // The replay after a renewal is extra: the retry policy counts the attempts before it.
+      const policyAttempt = replayedAfterRenewal ? httpAttempts - 1 : httpAttempts;
       const permit = await this.deps.rateLimiter?.acquire(this.base.origin);
       const outcome = await this.deps.transport({
         method: request.method,
@@ -82,27 +84,25 @@ export class KommoClient {
         timeoutMs: this.settings.requestTimeoutMs,
       });
       permit?.settle(outcome.kind === 'response' && outcome.connectionReused);
-      const totalAttempts = attempt + (replayedAfterRenewal ? 1 : 0);
 
       if (outcome.kind === 'response' && outcome.status === 401 && !replayedAfterRenewal) {
         const renewed = await this.tokens.renewAfterRejection(token);
         if (renewed !== undefined) {
-          this.logAttempt(request.method, url, '401', totalAttempts, 'replay with renewed token');
+          this.logAttempt(request.method, url, '401', httpAttempts, 'replay with renewed token');
           token = renewed;
           replayedAfterRenewal = true;
-          attempt -= 1;
           continue;
         }
       }
       if (outcome.kind === 'response'
         && ((outcome.status >= 200 && outcome.status < 300) || request.acceptStatuses?.includes(outcome.status))) {
-        this.logAttempt(request.method, url, String(outcome.status), totalAttempts, 'done');
+        this.logAttempt(request.method, url, String(outcome.status), httpAttempts, 'done');
         return { status: outcome.status, statusText: outcome.statusText, headers: outcome.headers, body: outcome.body };
       }
 
       const decision: RetryDecision = outcome.kind === 'response' && outcome.status < 400
         ? { action: 'stop', reason: 'not-retryable' } // 1xx/3xx: redirects are never followed
-        : decideRetry(outcome, request.method, attempt, {
+        : decideRetry(outcome, request.method, policyAttempt, {
           ...this.settings,
           waitedMs,
           nowMs: this.deps.nowMs(),
@@ -110,13 +110,13 @@ export class KommoClient {
         });
       const status = outcome.kind === 'response' ? String(outcome.status) : outcome.code;
       if (decision.action === 'retry') {
-        this.logAttempt(request.method, url, status, totalAttempts, `retry in ${decision.delayMs} ms`);
+        this.logAttempt(request.method, url, status, httpAttempts, `retry in ${decision.delayMs} ms`);
         await this.deps.sleep(decision.delayMs);
         waitedMs += decision.delayMs;
         continue;
       }
-      this.logAttempt(request.method, url, status, totalAttempts, `stop: ${decision.reason}`);
-      const identity = { method: request.method, path, attempts: totalAttempts };
+      this.logAttempt(request.method, url, status, httpAttempts, `stop: ${decision.reason}`);
+      const identity = { method: request.method, path, attempts: httpAttempts };
       if (outcome.kind === 'network') throw networkError(identity, this.base.origin, outcome.code, this.settings.requestTimeoutMs);
       throw httpError({ ...identity, ...outcome, retryAfterMs: decision.retryAfterMs });
     }
