@@ -1,7 +1,7 @@
 import nock from 'nock';
 import verifyCredentials from '../verifyCredentials';
-import { clearSecretCache } from '../lib/client/auth';
 import { closedPort, recordingContext } from './helpers';
+import { useNockIsolation } from './nockIsolation';
 
 const BASE = 'https://acme.kommo.com';
 const TOKEN = 'tok-verify-0123456789';
@@ -10,14 +10,7 @@ function verify(cfg: Record<string, unknown>) {
   return verifyCredentials.call(recordingContext(), cfg);
 }
 
-beforeAll(() => nock.disableNetConnect());
-afterAll(() => {
-  nock.enableNetConnect();
-  // Unpatch Node's http so no interceptor outlives this file in the jest worker.
-  nock.restore();
-});
-beforeEach(() => clearSecretCache());
-afterEach(() => nock.cleanAll());
+useNockIsolation();
 
 describe('verifyCredentials', () => {
   it('verifies with one GET /api/v4/account', async () => {

@@ -1,8 +1,8 @@
 import nock from 'nock';
 import { processAction } from '../../lib/actions/makeRawRequest';
-import { clearSecretCache } from '../../lib/client/auth';
 import { KommoConfigError, KommoHttpError, KommoNetworkError, KommoRateLimitError } from '../../lib/client/errors';
 import { closedPort, recordingContext } from '../helpers';
+import { useNockIsolation } from '../nockIsolation';
 
 const BASE = 'https://acme.kommo.com';
 const TOKEN = 'tok-action-0123456789';
@@ -13,14 +13,7 @@ function run(body: unknown, extraCfg: Record<string, unknown> = {}) {
   return { ctx, result: processAction.call(ctx, { body }, { ...cfg, ...extraCfg }) };
 }
 
-beforeAll(() => nock.disableNetConnect());
-afterAll(() => {
-  nock.enableNetConnect();
-  // Unpatch Node's http so no interceptor outlives this file in the jest worker.
-  nock.restore();
-});
-beforeEach(() => clearSecretCache());
-afterEach(() => nock.cleanAll());
+useNockIsolation();
 
 describe('Make Raw Request', () => {
   it('returns status, plain lower-case headers and the parsed body of a 2xx', async () => {

@@ -4,14 +4,15 @@
  * randomness and sleep are injected: no test waits for a backoff, and every delay is asserted.
  */
 import nock from 'nock';
-import { clearSecretCache, CredentialConfig } from '../../lib/client/auth';
+import { CredentialConfig } from '../../lib/client/auth';
 import {
   KommoAuthError, KommoConfigError, KommoError, KommoHttpError, KommoNetworkError, KommoRateLimitError,
 } from '../../lib/client/errors';
 import { ClientDeps, createKommoClient, KommoClient, KommoRequest, KommoResponse } from '../../lib/client/KommoClient';
 import type { HttpMethod } from '../../lib/client/retryPolicy';
 import type { Transport, TransportOutcome } from '../../lib/client/transport';
-import { allStrings, platformEnv, recordingContext, RecordingContext } from '../helpers';
+import { RecordingContext, allStrings, platformEnv, recordingContext } from '../helpers';
+import { useNockIsolation } from '../nockIsolation';
 
 const KOMMO = 'https://acme.kommo.com';
 const OTHER_KOMMO = 'https://other.kommo.com';
@@ -121,26 +122,7 @@ function countRequests(scope: nock.Scope): { count: number } {
 
 const GET_LEADS: KommoRequest = { method: 'GET', url: 'leads' };
 
-beforeAll(() => {
-  nock.disableNetConnect();
-});
-
-afterAll(() => {
-  nock.enableNetConnect();
-  // Unpatch Node's http: jest shares core modules between test files, and a second nock layer
-  // left behind here would intercept the next file's requests too.
-  nock.restore();
-});
-
-beforeEach(() => {
-  clearSecretCache();
-});
-
-afterEach(() => {
-  // Drop replies still scheduled by .delay(): fired after the client gave up, they would land in a later test.
-  nock.abortPendingRequests();
-  nock.cleanAll();
-});
+useNockIsolation();
 
 describe('secret path (cfg.secretId)', () => {
   it('reads the secret with the task\'s Basic credentials and sends its access token as the bearer', async () => {

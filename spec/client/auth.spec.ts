@@ -6,6 +6,7 @@ import nock from 'nock';
 import { clearSecretCache, CredentialConfig, resolveCredential, secretFromResponse } from '../../lib/client/auth';
 import { KommoConfigError, KommoError } from '../../lib/client/errors';
 import { platformEnv } from '../helpers';
+import { useNockIsolation } from '../nockIsolation';
 
 const PLATFORM = 'https://platform.test';
 const SECRET_PATH = '/v2/workspaces/ws-1/secrets/s1';
@@ -32,26 +33,7 @@ async function rejection(promise: Promise<unknown>): Promise<unknown> {
   throw new Error('expected the promise to reject, but it resolved');
 }
 
-beforeAll(() => {
-  nock.disableNetConnect();
-});
-
-afterAll(() => {
-  nock.enableNetConnect();
-  // Unpatch Node's http: jest shares core modules between test files, and a second nock layer
-  // left behind here would intercept the next file's requests too.
-  nock.restore();
-});
-
-beforeEach(() => {
-  clearSecretCache();
-});
-
-afterEach(() => {
-  // Drop replies still scheduled by .delay(): fired after the client gave up, they would land in a later test.
-  nock.abortPendingRequests();
-  nock.cleanAll();
-});
+useNockIsolation();
 
 describe('secretFromResponse', () => {
   const credentials = { access_token: 'T', fields: { baseUrl: 'https://acme.kommo.com', retries: '2' } };
