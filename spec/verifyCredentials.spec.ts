@@ -1,6 +1,6 @@
 import nock from 'nock';
 import verifyCredentials from '../verifyCredentials';
-import { closedPort, recordingContext } from './helpers';
+import { closedPort, recordingContext, rejection } from './helpers';
 import { useNockIsolation } from './nockIsolation';
 
 const BASE = 'https://acme.kommo.com';
@@ -31,7 +31,7 @@ describe('verifyCredentials', () => {
   it('says the host is unreachable on a network error, and retries at most once', async () => {
     nock.enableNetConnect('127.0.0.1');
     const unreachable = `http://127.0.0.1:${await closedPort()}`;
-    const failure = await verify({ oauth: { access_token: TOKEN }, baseUrl: unreachable, retries: '10' }).catch((error: unknown) => error);
+    const failure = await rejection(verify({ oauth: { access_token: TOKEN }, baseUrl: unreachable, retries: '10' }));
     nock.disableNetConnect();
     expect(failure).toBeInstanceOf(Error);
     expect(failure).not.toBeInstanceOf(TypeError);

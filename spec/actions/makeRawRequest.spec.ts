@@ -1,7 +1,7 @@
 import nock from 'nock';
 import { processAction } from '../../lib/actions/makeRawRequest';
 import { KommoConfigError, KommoHttpError, KommoNetworkError, KommoRateLimitError } from '../../lib/client/errors';
-import { closedPort, recordingContext } from '../helpers';
+import { closedPort, recordingContext, rejection } from '../helpers';
 import { useNockIsolation } from '../nockIsolation';
 
 const BASE = 'https://acme.kommo.com';
@@ -91,7 +91,7 @@ describe('Make Raw Request', () => {
   it('fails with an Error naming the reason when the host is unreachable, never a TypeError', async () => {
     nock.enableNetConnect('127.0.0.1');
     const unreachable = `http://127.0.0.1:${await closedPort()}`;
-    const failure = await run({ url: 'account', method: 'GET' }, { baseUrl: unreachable }).result.catch((error: unknown) => error);
+    const failure = await rejection(run({ url: 'account', method: 'GET' }, { baseUrl: unreachable }).result);
     nock.disableNetConnect();
     expect(failure).toBeInstanceOf(KommoNetworkError);
     expect(failure).not.toBeInstanceOf(TypeError);

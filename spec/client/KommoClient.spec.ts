@@ -11,7 +11,7 @@ import {
 import { ClientDeps, createKommoClient, KommoClient, KommoRequest, KommoResponse } from '../../lib/client/KommoClient';
 import type { HttpMethod } from '../../lib/client/retryPolicy';
 import type { Transport, TransportOutcome } from '../../lib/client/transport';
-import { RecordingContext, allStrings, platformEnv, recordingContext } from '../helpers';
+import { allStrings, platformEnv, RecordingContext, recordingContext, rejection } from '../helpers';
 import { useNockIsolation } from '../nockIsolation';
 
 const KOMMO = 'https://acme.kommo.com';
@@ -86,16 +86,6 @@ function harness(env: NodeJS.ProcessEnv = ENV, extra: Partial<ClientDeps> = {}):
     client: (cfg = SECRET_CFG) => createKommoClient(cfg, deps),
     lines: () => ctx.logs.map((line) => line.text),
   };
-}
-
-/** Awaits a promise that must reject, and returns what it rejected with. */
-async function rejection(promise: Promise<unknown>): Promise<unknown> {
-  try {
-    await promise;
-  } catch (error) {
-    return error;
-  }
-  throw new Error('expected the promise to reject, but it resolved');
 }
 
 /** Awaits a promise that must reject with an instance of `type`. */

@@ -5,7 +5,7 @@
 import nock from 'nock';
 import { clearSecretCache, CredentialConfig, resolveCredential, secretFromResponse } from '../../lib/client/auth';
 import { KommoConfigError, KommoError } from '../../lib/client/errors';
-import { platformEnv } from '../helpers';
+import { platformEnv, rejection } from '../helpers';
 import { useNockIsolation } from '../nockIsolation';
 
 const PLATFORM = 'https://platform.test';
@@ -22,15 +22,6 @@ function secretBody(accessToken: string, fields?: Record<string, unknown>): obje
 
 function platform(): nock.Scope {
   return nock(PLATFORM, { reqheaders: { authorization: BASIC } });
-}
-
-async function rejection(promise: Promise<unknown>): Promise<unknown> {
-  try {
-    await promise;
-  } catch (error) {
-    return error;
-  }
-  throw new Error('expected the promise to reject, but it resolved');
 }
 
 useNockIsolation();

@@ -7,7 +7,7 @@ import { processAction } from '../../lib/actions/makeRawRequest';
 import { clearSecretCache } from '../../lib/client/auth';
 import type { FakePlatform, Sandbox } from '../../sandbox';
 import { startFakePlatform, startSandbox } from '../../sandbox';
-import { allStrings, recordingContext } from '../helpers';
+import { allStrings, recordingContext, rejection } from '../helpers';
 
 let sandbox: Sandbox;
 let platform: FakePlatform;
@@ -124,7 +124,7 @@ describe('Make Raw Request against the Kommo sandbox', () => {
 
   it('reports an HTML 403 block without retrying and without leaking the token', async () => {
     sandbox.injectFault('/api/v4/account', { kind: 'status', status: 403 }, Infinity);
-    const failure = await send({ url: 'account', method: 'GET' }).result.catch((error: unknown) => error);
+    const failure = await rejection(send({ url: 'account', method: 'GET' }).result);
     expect(failure).toMatchObject({ status: 403, attempts: 1 });
     expect((failure as Error).message).toMatch(/block/);
     expect(allStrings(failure).join('\n')).not.toContain(sandbox.accessToken);
