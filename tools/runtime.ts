@@ -1,5 +1,5 @@
 /**
- * Calls a component function the way sailor 2.7.8 does (lib/executor.js, elasticio-platform.md
+ * Calls a component function the way sailor 2.7.8 does (lib/executor.js, docs/elasticio-platform.md
  * §1.3): `this` carries `logger` and `emit`; a resolved truthy value becomes a data message; a
  * throw or rejection becomes an error; a falsy value emits nothing. What works here works on the
  * platform (the e2e suite runs the same handlers inside the real runtime).
@@ -84,7 +84,7 @@ export async function callProcess(handler: Handler, msg: Message, cfg: object, s
 }
 
 /**
- * Runs verifyCredentials as sailor's runService does (elasticio-platform.md §2.2): a throw becomes
+ * Runs verifyCredentials as sailor's runService does (docs/elasticio-platform.md §2.2): a throw becomes
  * `{verified: false, reason}`; an answer without `verified` counts as verified.
  */
 export async function callVerifyCredentials(handler: Handler, cfg: object): Promise<{ result: { verified: boolean; reason?: string }; logs: LoggedLine[] }> {
