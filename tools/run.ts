@@ -104,7 +104,7 @@ function parseJson(text: string, what: string): unknown {
     const windowStart = Math.max(lineStart, position - 60);
     const shown = text.slice(windowStart, Math.min(lineEnd, position + 20));
     const caret = `${' '.repeat(position - windowStart)}^`;
-    const short = reason.replace(/\s*(in JSON )?at position \d+.*$/, '').replace(/ JSON input$/, ' of the text');
+    const short = reason.replace(/\s*(in JSON )?at position \d+.*$/, '').replace(/ of JSON input$/, ' of the text');
     throw new UsageError(`${what} is not valid JSON: ${short} at line ${lineNumber}, column ${column + 1}:\n  ${shown}\n  ${caret}`);
   }
 }
