@@ -38,7 +38,7 @@ const EMBEDDED_EXTRAS: Readonly<Record<string, () => unknown>> = {
   }),
 };
 
-/** `GET /api/v4/account?with=a,b` (kommo-api.md §5, §6); unknown `with` parts are ignored. */
+/** `GET /api/v4/account?with=a,b` (docs/kommo-api.md §5, §6); unknown `with` parts are ignored. */
 export function accountPayload(origin: string, withParts: ReadonlySet<string>): Payload {
   const account: Payload = {
     id: ACCOUNT_ID,

@@ -1,13 +1,13 @@
 /**
  * `custom_fields_values`: validating the write shape and merging it into the stored read shape
- * (kommo-api.md §7). Omitted fields stay, `values: null` clears one, and an entity with no
+ * (docs/kommo-api.md §7). Omitted fields stay, `values: null` clears one, and an entity with no
  * values left reads `null`, never `[]`.
  */
 import { isRecord } from './httpIo';
 import { CUSTOM_FIELDS, type CustomFieldDefinition } from './seed';
 import type { EntityKind } from './types';
 
-/** One problem found in an item, in the `validation-errors` shape (kommo-api.md §4). */
+/** One problem found in an item, in the `validation-errors` shape (docs/kommo-api.md §4). */
 export interface FieldError {
   code: string;
   path: string;
@@ -88,7 +88,7 @@ function validateValue(definition: CustomFieldDefinition, value: unknown, path: 
     case 'checkbox':
       return typeof value.value === 'boolean' ? undefined : invalid('This value should be of type bool.');
     case 'date':
-      // Unix seconds or an RFC 3339 string are both seen on writes (kommo-api.md §7).
+      // Unix seconds or an RFC 3339 string are both seen on writes (docs/kommo-api.md §7).
       return Number.isInteger(value.value) || (typeof value.value === 'string' && !Number.isNaN(Date.parse(value.value)))
         ? undefined
         : invalid('This value should be a unix timestamp or an RFC 3339 date.');

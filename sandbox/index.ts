@@ -1,6 +1,6 @@
 /**
  * Kommo API v4 sandbox and fake elastic.io platform: real HTTP servers on 127.0.0.1 for tests,
- * end-to-end runs and benchmarks. Behaviour follows /work/shared/reference/kommo-api.md.
+ * end-to-end runs and benchmarks. Behaviour follows docs/kommo-api.md.
  */
 export { startSandbox } from './server';
 export { startFakePlatform } from './platform';

@@ -1,6 +1,6 @@
 /**
  * List parameters of `GET /api/v4/<kind>`: paging, filters, ordering and free-text search
- * (kommo-api.md §5), parsed once and applied to stored records.
+ * (docs/kommo-api.md §5), parsed once and applied to stored records.
  */
 import type { FieldError } from './customFields';
 import type { EntityRecord } from './seed';
@@ -8,7 +8,7 @@ import type { EntityRecord } from './seed';
 export const DEFAULT_PAGE_SIZE = 50;
 export const MAX_PAGE_SIZE = 250;
 
-/** Fields with Unix-second ranges (kommo-api.md §5). */
+/** Fields with Unix-second ranges (docs/kommo-api.md §5). */
 const RANGE_FIELDS = new Set(['created_at', 'updated_at', 'closed_at', 'closest_task_at', 'complete_till']);
 const ORDER_FIELDS = new Set(['id', 'created_at', 'updated_at', 'complete_till']);
 
@@ -52,7 +52,7 @@ export function parseListQuery(params: URLSearchParams, knownFields: ReadonlySet
     const filter = FILTER_KEY.exec(key);
     if (filter && knownFields.has(filter[1])) {
       const [, field, suffix] = filter;
-      // `filter[updated_at]=ts` means "changed since ts", like the events filter (kommo-api.md §5).
+      // `filter[updated_at]=ts` means "changed since ts", like the events filter (docs/kommo-api.md §5).
       const bound = suffix === 'from' || suffix === 'to' ? suffix : RANGE_FIELDS.has(field) && suffix === undefined ? 'from' : undefined;
       if (bound !== undefined) {
         if (!/^\d+$/.test(value)) {
@@ -82,7 +82,7 @@ export function parseListQuery(params: URLSearchParams, knownFields: ReadonlySet
     ok: true,
     query: {
       page: page ?? 1,
-      // Above 250 Kommo is reported to shrink pages silently (kommo-api.md §5, Issue #528): clamp, do not fail.
+      // Above 250 Kommo is reported to shrink pages silently (docs/kommo-api.md §5, Issue #528): clamp, do not fail.
       limit: Math.min(limit ?? DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE),
       filters,
       order,
@@ -103,7 +103,7 @@ function matchesFilter(record: EntityRecord, filter: FieldFilter): boolean {
   return (filter.from === undefined || actual >= filter.from) && (filter.to === undefined || actual <= filter.to);
 }
 
-/** Free text over string fields and custom-field values ("filled fields", kommo-api.md §5). */
+/** Free text over string fields and custom-field values ("filled fields", docs/kommo-api.md §5). */
 function searchableText(record: EntityRecord): string {
   const parts: string[] = [];
   for (const value of Object.values(record)) if (typeof value === 'string') parts.push(value);

@@ -14,7 +14,7 @@ import { FIELD_RULES, validateBatch, validateItem } from './validation';
 import type { AccessGrant } from './oauth';
 import type { EntityKind } from './types';
 
-/** At most 250 entities per create or update (kommo-api.md §0, §6). */
+/** At most 250 entities per create or update (docs/kommo-api.md §0, §6). */
 export const MAX_BATCH_SIZE = 250;
 
 export interface ApiRequest {
@@ -131,7 +131,7 @@ export function createApiRouter(store: EntityStore): (request: ApiRequest) => An
       },
     },
     {
-      // No DELETE: Kommo cannot delete these through the API (kommo-api.md §6), so it is a 405.
+      // No DELETE: Kommo cannot delete these through the API (docs/kommo-api.md §6), so it is a 405.
       pattern: new RegExp(`^/api/v4/${ENTITY}$`),
       methods: {
         GET: (r, params) => listEntities(r, entity(params)),
@@ -172,7 +172,7 @@ function bodyProblem(body: Exclude<ParsedBody, { kind: 'ok' }>): Answer {
   return problemAnswer(problem(400, body.kind === 'none' ? 'Request data can not be empty' : body.reason));
 }
 
-/** The items of a batch body, or the answer that rejects it (kommo-api.md §4, §6). */
+/** The items of a batch body, or the answer that rejects it (docs/kommo-api.md §4, §6). */
 function batchItems(body: ParsedBody): unknown[] | Answer {
   if (body.kind !== 'ok') return bodyProblem(body);
   if (!Array.isArray(body.value)) return problemAnswer(problem(400, 'Request data should be an array of entities'));
@@ -203,7 +203,7 @@ function batchAnswer(request: ApiRequest, kind: EntityKind, items: unknown[], re
 
 /**
  * HAL links of a list page, built from the request's own URL. `next` appears whenever the page
- * is full, even if nothing follows: Kommo cannot count matches (kommo-api.md §5, §10.2).
+ * is full, even if nothing follows: Kommo cannot count matches (docs/kommo-api.md §5, §10.2).
  */
 function pageLinks(request: ApiRequest, query: ListQuery, returned: number): Record<string, { href: string }> {
   const hrefFor = (page: number): string => {

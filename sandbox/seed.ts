@@ -47,7 +47,7 @@ export const PIPELINE = {
     { id: 7000012, name: 'Initial contact', sort: 20, color: '#99ccff', type: 0, is_editable: true },
     { id: 7000013, name: 'Negotiation', sort: 30, color: '#ffff99', type: 0, is_editable: true },
     { id: 7000014, name: 'Decision making', sort: 40, color: '#ffcc66', type: 0, is_editable: true },
-    // 142 and 143 exist in every pipeline (kommo-api.md §0, §6).
+    // 142 and 143 exist in every pipeline (docs/kommo-api.md §0, §6).
     { id: 142, name: 'Closed - won', sort: 10000, color: '#CCFF66', type: 0, is_editable: false },
     { id: 143, name: 'Closed - lost', sort: 11000, color: '#D5D8DB', type: 0, is_editable: false },
   ] satisfies PipelineStatus[],
@@ -56,7 +56,7 @@ export const PIPELINE = {
 export const FIRST_STATUS_ID = 7000012;
 export const CLOSED_STATUS_IDS: readonly number[] = [142, 143];
 
-/** Task types every account has (kommo-api.md §6: 1 = follow-up, 2 = meeting). */
+/** Task types every account has (docs/kommo-api.md §6: 1 = follow-up, 2 = meeting). */
 export const TASK_TYPES = [
   { id: 1, name: 'Follow-up', code: 'FOLLOW_UP' },
   { id: 2, name: 'Meeting', code: 'MEETING' },

@@ -14,7 +14,7 @@ export function isEntityKind(value: string): value is EntityKind {
   return (ENTITY_KINDS as readonly string[]).includes(value);
 }
 
-/** New entities start like this in Kommo (kommo-api.md §6, §7: `custom_fields_values` is null when empty). */
+/** New entities start like this in Kommo (docs/kommo-api.md §6, §7: `custom_fields_values` is null when empty). */
 function defaultsFor(kind: EntityKind, id: number, userId: number, nowSeconds: number): EntityRecord {
   const common = {
     id,

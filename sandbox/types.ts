@@ -8,7 +8,7 @@ import type { IncomingMessage } from 'http';
 export type EntityKind = 'leads' | 'contacts' | 'companies' | 'tasks';
 
 /**
- * Kommo's request-rate rules as the sandbox enforces them (kommo-api.md §3).
+ * Kommo's request-rate rules as the sandbox enforces them (docs/kommo-api.md §3).
  *
  * Every request to the Kommo side counts (API, token endpoint, unknown routes), including
  * requests that were themselves answered 429: Kommo rejects them at the gateway, so counting
@@ -24,7 +24,7 @@ export interface RateLimitSettings {
   banWindowMs: number;
   /** How long every request gets the HTML 403 once banned. Default 60_000. */
   banMs: number;
-  /** Send a `Retry-After` header with 429s. Default false: Kommo's gateway usually sends none (kommo-api.md §3). */
+  /** Send a `Retry-After` header with 429s. Default false: Kommo's gateway usually sends none (docs/kommo-api.md §3). */
   sendRetryAfterHeader: boolean;
   /** Value of the body's `retry_after` (and of the header when sent). Default 1. */
   retryAfterSeconds: number;
@@ -40,7 +40,7 @@ export interface SandboxOptions {
   seed?: boolean;
   /** Millisecond clock used for tokens, rate limits and `updated_at`. Default `Date.now`. */
   now?: () => number;
-  /** Lifetime of issued access tokens. Default 86400 (kommo-api.md §2.3). */
+  /** Lifetime of issued access tokens. Default 86400 (docs/kommo-api.md §2.3). */
   accessTokenTtlSeconds?: number;
 }
 
@@ -141,7 +141,7 @@ export interface Sandbox {
 export interface PlatformSecretSeed {
   accessToken: string;
   refreshToken: string;
-  /** Extra credential fields, e.g. `{ baseUrl, retries }` (elasticio-platform.md §3.2). */
+  /** Extra credential fields, e.g. `{ baseUrl, retries }` (docs/elasticio-platform.md §3.2). */
   fields?: Record<string, unknown>;
 }
 
@@ -167,7 +167,7 @@ export type PlatformRouteHandler = (
   body: unknown,
 ) => PlatformRouteResult | Promise<PlatformRouteResult>;
 
-/** A running fake of elastic.io's secrets API (elasticio-platform.md §3.3). */
+/** A running fake of elastic.io's secrets API (docs/elasticio-platform.md §3.3). */
 export interface FakePlatform {
   /** The `ELASTICIO_API_URI` value. */
   url: string;
@@ -194,6 +194,6 @@ export interface FakePlatformOptions {
   /** The sandbox whose `/oauth2/access_token` the platform refreshes against. */
   kommo: Sandbox;
   port?: number;
-  /** Shape of `data` in the refresh response: both exist in the wild (elasticio-platform.md §3.3). Default 'object'. */
+  /** Shape of `data` in the refresh response: both exist in the wild (docs/elasticio-platform.md §3.3). Default 'object'. */
   refreshResponseShape?: 'object' | 'array';
 }

@@ -1,6 +1,6 @@
 /**
  * Validation of create and update items: a few realistic Kommo rules, reported in the
- * `validation-errors` shape (kommo-api.md §4). Fields not listed here are ignored on write.
+ * `validation-errors` shape (docs/kommo-api.md §4). Fields not listed here are ignored on write.
  */
 import { validateCustomFields, type FieldError } from './customFields';
 import { isRecord } from './httpIo';
@@ -25,7 +25,7 @@ const COMMON: Readonly<Record<string, FieldRule>> = {
   updated_at: TIMESTAMP,
 };
 
-/** Writable fields per kind with their types; `price` may be fractional in Kommo (kommo-api.md §7). */
+/** Writable fields per kind with their types; `price` may be fractional in Kommo (docs/kommo-api.md §7). */
 export const FIELD_RULES: Readonly<Record<EntityKind, Readonly<Record<string, FieldRule>>>> = {
   leads: {
     ...COMMON,

@@ -9,7 +9,7 @@
 # CI runs as root on a clean Debian 12 machine, so the package manager is the simplest source
 # that resolves the 15 Erlang dependencies by itself and is kept patched by bookworm-security.
 # The alternative (apt-get download + dpkg -x into a scratch dir + patching ROOTDIR in erl,
-# elasticio-platform.md §4.1) needs no root but is brittle across Erlang package layouts.
+# docs/elasticio-platform.md §4.1) needs no root but is brittle across Erlang package layouts.
 # The package's system service is never used: there is no systemd here, and a service would
 # listen on every interface with shared state. During the install a policy-rc.d that answers
 # 101 stops the postinst from starting it; afterwards we run the server binary ourselves,

@@ -2,7 +2,7 @@
  * Where the bearer token (and the credential's settings) come from. The platform refreshes Kommo
  * tokens: this module never calls Kommo's token endpoint and never emits `updateKeys`, because
  * Kommo rotates the refresh token on every use and a second refresher revokes the credential
- * (kommo-api.md §2.3).
+ * (docs/kommo-api.md §2.3).
  */
 import axios from 'axios';
 import { configError, KommoError, platformError } from './errors';
@@ -197,7 +197,7 @@ function present(value: unknown): boolean {
 }
 
 /**
- * Resolves the credential by DESIGN.md's rules: `cfg.secretId` (settings from cfg, else the
+ * Resolves the credential by docs/design.md's rules: `cfg.secretId` (settings from cfg, else the
  * secret's fields), else `cfg.oauth.access_token`, else a configuration error.
  */
 export async function resolveCredential(cfg: CredentialConfig, env: NodeJS.ProcessEnv = process.env): Promise<Credential> {

@@ -5,7 +5,7 @@
  * what Kommo itself said.
  */
 
-/** Kommo's problem+json validation entry (kommo-api.md §4). */
+/** Kommo's problem+json validation entry (docs/kommo-api.md §4). */
 export interface KommoValidationError {
   request_id?: string;
   errors?: Array<{ code?: string; path?: string; detail?: string }>;
@@ -153,7 +153,7 @@ function isRecord(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 
-/** Reads Kommo's problem+json fields (kommo-api.md §4) from a parsed body, when present. */
+/** Reads Kommo's problem+json fields (docs/kommo-api.md §4) from a parsed body, when present. */
 function problemFields(body: unknown): Pick<HttpFailure, 'title' | 'detail' | 'validationErrors'> {
   if (!isRecord(body)) return {};
   const validation = body['validation-errors'];

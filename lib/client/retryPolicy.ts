@@ -49,7 +49,7 @@ export type RetryDecision =
  */
 const NOT_SENT_CODES = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN', 'EHOSTUNREACH', 'ENETUNREACH']);
 
-/** Methods Kommo treats idempotently. POST and PATCH have no idempotency key in Kommo (kommo-api.md §11). */
+/** Methods Kommo treats idempotently. POST and PATCH have no idempotency key in Kommo (docs/kommo-api.md §11). */
 const IDEMPOTENT_METHODS = new Set<HttpMethod>(['GET', 'PUT', 'DELETE']);
 
 /** Statuses where the server's own timing (`Retry-After`) is honoured. */
@@ -63,7 +63,7 @@ export function serverRetryAfterMs(headers: Record<string, string>, body: unknow
     const dateMs = Date.parse(header);
     if (!Number.isNaN(dateMs)) return Math.max(0, dateMs - nowMs);
   }
-  // Kommo's documented 429 body carries `retry_after` in seconds (kommo-api.md §3).
+  // Kommo's documented 429 body carries `retry_after` in seconds (docs/kommo-api.md §3).
   if (typeof body === 'object' && body !== null && 'retry_after' in body) {
     const seconds = Number((body as { retry_after: unknown }).retry_after);
     if (Number.isFinite(seconds) && seconds >= 0) return seconds * 1000;

@@ -1,7 +1,7 @@
 /**
  * Where a request may go. The Base URL names one Kommo account; every request URL is composed
  * here from a path below that account's `/api/v4/` and checked again before it is returned,
- * because the bearer token goes wherever the URL points (kommo-api.md §11 "Host validation":
+ * because the bearer token goes wherever the URL points (docs/kommo-api.md §11 "Host validation":
  * the token may only go to the account host).
  *
  * Input is checked with small allow-lists before the WHATWG URL parser sees it, because the
@@ -20,7 +20,7 @@ export interface AccountBase {
   readonly isLoopback: boolean;
 }
 
-/** Every request goes below this path (kommo-api.md §1). */
+/** Every request goes below this path (docs/kommo-api.md §1). */
 const API_ROOT = '/api/v4/';
 
 /** What a person should type, repeated in every Base URL error. */
@@ -29,7 +29,7 @@ const ACCEPTED_BASE_FORMS =
   + ' for local testing http://localhost:{port}, http://127.0.0.1:{port} or http://[::1]:{port}';
 
 /**
- * An account host: exactly one label in front of one of the three families (kommo-api.md §1),
+ * An account host: exactly one label in front of one of the three families (docs/kommo-api.md §1),
  * never the shared `www.` site or the shared `api-*.` hosts (§11, whose regex this is). Labels in
  * punycode (`xn--`) are refused too: Kommo subdomains are ASCII, and an IDN label is how a
  * look-alike host would be spelled.
@@ -60,7 +60,7 @@ const MAX_ECHO_LENGTH = 120;
  *
  * Accepted: `https://acme.kommo.com` (also `.amocrm.com`, `.amocrm.ru`), with a trailing `/`,
  * `/api/v4` or `/api/v4/`, an explicit `:443`, upper-case letters or surrounding whitespace; a bare
- * `acme.kommo.com` (the form Kommo's OAuth `referer` uses, kommo-api.md §1) is read as https,
+ * `acme.kommo.com` (the form Kommo's OAuth `referer` uses, docs/kommo-api.md §1) is read as https,
  * and so is a bare `localhost:8080`. Loopback hosts may use `http` and any port. Everything else
  * throws a KommoConfigError that says what was wrong and lists the accepted forms, with any user
  * name or password redacted.
@@ -88,7 +88,7 @@ export function parseBaseUrl(raw: unknown): AccountBase {
   if (!isLoopback) {
     const hostRefusal = refusedAccountHost(parsed.hostname);
     if (hostRefusal !== undefined) throw baseUrlError(text, hostRefusal);
-    // kommo-api.md §1: the API is HTTPS only; plain http would send the token in clear.
+    // docs/kommo-api.md §1: the API is HTTPS only; plain http would send the token in clear.
     if (scheme !== 'https') throw baseUrlError(text, 'Kommo accounts are reached over https only (http is for loopback testing)');
     // The parser already dropped a redundant :443, so any port left is a different service.
     if (parsed.port !== '') throw baseUrlError(text, `port ${parsed.port} is not allowed; Kommo accounts listen on 443 only`);
@@ -129,7 +129,7 @@ export function resolveApiUrl(base: AccountBase, url: unknown): URL {
 
 /**
  * The last check before a URL gets the token: same origin as the Base URL (scheme, host, port),
- * no user info, and a path below `/api/v4/` (kommo-api.md §11). {@link resolveApiUrl} ends with it;
+ * no user info, and a path below `/api/v4/` (docs/kommo-api.md §11). {@link resolveApiUrl} ends with it;
  * the client may call it again right before attaching `Authorization`. Returns `candidate` unchanged.
  */
 export function assertWithinAccountApi(base: AccountBase, candidate: URL): URL {
@@ -151,7 +151,7 @@ function splitBaseScheme(text: string): { scheme: string; rest: string } {
   if (SCHEME_PREFIX.test(text) && !/^[^:/]+:\d+(?:\/|$)/.test(text)) {
     throw baseUrlError(text, 'it has a scheme but no "//" after it');
   }
-  // kommo-api.md §1: Kommo's OAuth callback hands out the account as a bare host.
+  // docs/kommo-api.md §1: Kommo's OAuth callback hands out the account as a bare host.
   return { scheme: 'https', rest: text };
 }
 
@@ -181,8 +181,8 @@ function isLoopbackHostname(hostname: string): boolean {
 function refusedAccountHost(hostname: string): string | undefined {
   if (ACCOUNT_HOST.test(hostname)) return undefined;
   if (FAMILY_DOMAINS.has(hostname)) return `"${hostname}" is the bare domain; put your account's subdomain in front of it`;
-  if (hostname.startsWith('www.')) return `"${hostname}" is Kommo's shared site, not an account (kommo-api.md §1)`;
-  if (/^api-[a-z0-9-]+\./.test(hostname)) return `"${hostname}" is one of Kommo's shared API hosts, not an account (kommo-api.md §11)`;
+  if (hostname.startsWith('www.')) return `"${hostname}" is Kommo's shared site, not an account (docs/kommo-api.md §1)`;
+  if (/^api-[a-z0-9-]+\./.test(hostname)) return `"${hostname}" is one of Kommo's shared API hosts, not an account (docs/kommo-api.md §11)`;
   if (hostname.startsWith('xn--')) return `"${hostname}" is an internationalised (punycode) name; Kommo account names are plain ASCII`;
   return `"${hostname}" is not a Kommo account host (one name in front of kommo.com, amocrm.com or amocrm.ru)`;
 }

@@ -3,7 +3,7 @@ import { DEFAULT_RATE_LIMIT, RateLimiter } from '../rateLimit';
 import { call } from './client';
 import { useSandbox } from './fixtures';
 
-describe('RateLimiter (kommo-api.md §3)', () => {
+describe('RateLimiter (docs/kommo-api.md §3)', () => {
   type Step = [atMs: number, expected: 'allow' | 'throttle' | 'banned'];
   const settings = { requestsPerSecond: 2, banAfterViolations: 2, banWindowMs: 5000, banMs: 10_000 };
 

@@ -1,5 +1,5 @@
 /**
- * The platform's message encryption (elasticio-platform.md §4.3), written from the description:
+ * The platform's message encryption (docs/elasticio-platform.md §4.3), written from the description:
  * AES-256-CBC, key = SHA-256(password), IV = the UTF-8 bytes of a 16-character string,
  * plaintext = JSON. Protocol 1 (the default, and what these tests use) puts the base64 text of
  * the ciphertext on the wire.

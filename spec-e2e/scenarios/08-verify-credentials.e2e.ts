@@ -3,7 +3,7 @@
  * with the credential in ELASTICIO_CFG and the verdict POSTed back.
  *
  * Sailor answers `{verified: true}` for ANY credential when verifyCredentials.js is missing or
- * fails to load (elasticio-platform.md §2.2). So the rejected-token case is also the proof that
+ * fails to load (docs/elasticio-platform.md §2.2). So the rejected-token case is also the proof that
  * the built file exists and is what ran: only our code can say `verified: false` here.
  */
 import { randomUUID } from 'crypto';

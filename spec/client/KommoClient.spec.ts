@@ -1,6 +1,6 @@
 /**
  * KommoClient against scripted HTTP answers (nock): the token rules, the retry policy as the client
- * applies it, error mapping, logging and the secret hygiene promised in DESIGN.md. The clock,
+ * applies it, error mapping, logging and the secret hygiene promised in docs/design.md. The clock,
  * randomness and sleep are injected: no test waits for a backoff, and every delay is asserted.
  */
 import nock from 'nock';
