@@ -6,6 +6,8 @@ export { startSandbox } from './server';
 export { startFakePlatform } from './platform';
 export { DEFAULT_RATE_LIMIT } from './rateLimit';
 export { NGINX_FORBIDDEN_HTML } from './problems';
+export { ChangeFeed } from './changes';
+export type { ChangeAction, ChangeListener, EntityChange } from './changes';
 export { ACCOUNT_ID, SUBDOMAIN, CURRENT_USER_ID } from './seed';
 export type {
   EntityKind,

@@ -26,9 +26,11 @@ export interface ApiRequest {
   grant: AccessGrant;
 }
 
-type Handler = (request: ApiRequest, params: string[]) => Answer;
+/** Handles one matched route; `params` are the pattern's capture groups. */
+export type Handler = (request: ApiRequest, params: string[]) => Answer;
 
-interface Route {
+/** A route: a pattern on the pathname and a handler per method (others answer 405). */
+export interface Route {
   pattern: RegExp;
   methods: Readonly<Record<string, Handler>>;
 }
@@ -36,7 +38,8 @@ interface Route {
 const ENTITY = '(leads|contacts|companies|tasks)';
 const ID = '(\\d+)';
 
-export function createApiRouter(store: EntityStore): (request: ApiRequest) => Answer {
+/** The router of `/api/v4`; `extraRoutes` (extensions) are tried first. */
+export function createApiRouter(store: EntityStore, extraRoutes: readonly Route[] = []): (request: ApiRequest) => Answer {
   const selfLink = (origin: string, kind: EntityKind, id: number) => ({ self: { href: `${origin}/api/v4/${kind}/${id}` } });
   const present = (origin: string, kind: EntityKind, record: EntityRecord) => ({ ...structuredClone(record), _links: selfLink(origin, kind, record.id) });
   const knownFields = new Map(
@@ -99,6 +102,7 @@ export function createApiRouter(store: EntityStore): (request: ApiRequest) => An
   };
 
   const routes: Route[] = [
+    ...extraRoutes,
     { pattern: /^\/api\/v4\/account$/, methods: { GET: (r) => jsonAnswer(200, accountPayload(r.origin, withParts(r.url))) } },
     { pattern: /^\/api\/v4\/users$/, methods: { GET: (r) => jsonAnswer(200, usersPayload(r.origin)) } },
     {

@@ -9,6 +9,9 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from 'net';
 import { randomBytes, randomUUID } from 'crypto';
 import { setTimeout as sleep } from 'timers/promises';
+import { ChangeFeed } from './changes';
+import { SandboxClock } from './clock';
+import { EXTENSIONS, type SandboxExtension } from './extensions';
 import { BANNED, jsonAnswer, problemAnswer, writeAnswer, type Answer } from './answers';
 import { FaultBook } from './faults';
 import { parseBody, readRawBody, type ParsedBody } from './httpIo';
@@ -19,6 +22,7 @@ import { createApiRouter } from './routes';
 import { ACCOUNT_ID, CURRENT_USER_ID, SUBDOMAIN } from './seed';
 import { EntityStore } from './store';
 import type { EntityKind, Fault, RateLimitSettings, RequestLogEntry, Sandbox, SandboxOptions } from './types';
+import { isEntityKind } from './store';
 
 const DEFAULT_ACCESS_TOKEN_TTL_SECONDS = 86400;
 const TOKEN_PATH = '/oauth2/access_token';
@@ -40,7 +44,12 @@ class KommoSandbox implements Sandbox {
   readonly accessToken: string;
   readonly refreshToken: string;
 
+  readonly changes: Pick<ChangeFeed, 'subscribe'>;
+
   private readonly now: () => number;
+  private readonly clock: SandboxClock;
+  private readonly feed = new ChangeFeed();
+  private readonly extensions: SandboxExtension[];
   private readonly server: Server;
   private readonly tokens: TokenStore;
   private readonly initialPair: TokenPair;
@@ -57,9 +66,21 @@ class KommoSandbox implements Sandbox {
     this.initialPair = this.tokens.issuePair();
     this.accessToken = this.initialPair.accessToken;
     this.refreshToken = this.initialPair.refreshToken;
-    this.store = new EntityStore(options.seed ?? true, () => Math.floor(this.now() / 1000));
+    this.clock = new SandboxClock(this.now);
+    this.changes = { subscribe: (listener) => this.feed.subscribe(listener) };
+    this.store = new EntityStore(options.seed ?? true, this.clock, this.feed);
     this.limiter = new RateLimiter(options.rateLimit ?? {});
-    this.route = createApiRouter(this.store);
+    this.extensions = EXTENSIONS.map((start) =>
+      start({
+        changes: this.changes,
+        clock: this.clock,
+        accountId: ACCOUNT_ID,
+        subdomain: SUBDOMAIN,
+        baseUrl: () => this.baseUrl,
+        entity: (kind, id) => (isEntityKind(kind) ? structuredClone(this.store.get(kind, id)) : undefined),
+      }),
+    );
+    this.route = createApiRouter(this.store, this.extensions.flatMap((extension) => extension.routes));
     this.server = createServer((req, res) => {
       this.handle(req, res).catch((error: unknown) => this.failInternally(res, error));
     });
@@ -116,9 +137,11 @@ class KommoSandbox implements Sandbox {
     this.limiter.reset();
     this.faults.clear();
     this.requestLog.length = 0;
+    for (const extension of this.extensions) extension.reset();
   }
 
   async close(): Promise<void> {
+    await Promise.all(this.extensions.map((extension) => extension.close()));
     const closed = new Promise<void>((resolve) => this.server.close(() => resolve()));
     // Hung requests and idle keep-alive sockets would hold close() open forever.
     this.server.closeAllConnections();

@@ -2,6 +2,8 @@
  * The entities of the default account, in memory. Writes here are already validated; the store
  * only applies them with Kommo's defaults and bookkeeping (`updated_at`, `updated_by`).
  */
+import type { ChangeAction, ChangeFeed } from './changes';
+import type { SandboxClock } from './clock';
 import { mergeCustomFields } from './customFields';
 import { isRecord } from './httpIo';
 import { ACCOUNT_ID, CLOSED_STATUS_IDS, FIRST_STATUS_ID, ID_RANGES, PIPELINE, seedEntities, type EntityRecord } from './seed';
@@ -78,9 +80,14 @@ export class EntityStore {
 
   constructor(
     private readonly seeded: boolean,
-    private readonly nowSeconds: () => number,
+    private readonly clock: SandboxClock,
+    private readonly feed: ChangeFeed,
   ) {
     this.reset();
+  }
+
+  private nowSeconds(): number {
+    return this.clock.nowSeconds();
   }
 
   reset(): void {
@@ -116,6 +123,7 @@ export class EntityStore {
         record.name = [record.first_name, record.last_name].filter((part) => typeof part === 'string' && part !== '').join(' ');
       }
       this.kindRecords(kind).set(id, record);
+      this.publish(kind, 'add', id, userId, undefined, record);
       return record;
     });
   }
@@ -125,10 +133,25 @@ export class EntityStore {
     return items.map((item) => {
       const record = this.get(kind, item.id as number);
       if (!record) throw new Error(`update of unknown ${kind} ${String(item.id)} (validate first)`);
+      const before = structuredClone(record);
       record.updated_at = this.nowSeconds();
       record.updated_by = userId;
       this.apply(kind, record, item);
+      this.publish(kind, 'update', record.id, userId, before, record);
       return record;
+    });
+  }
+
+  /** One change per applied write, after it is applied, with copies listeners may keep. */
+  private publish(kind: EntityKind, action: ChangeAction, id: number, userId: number, before: EntityRecord | undefined, after: EntityRecord | undefined): void {
+    this.feed.publish({
+      kind,
+      action,
+      id,
+      ...(before ? { before: structuredClone(before) } : {}),
+      ...(after ? { after: structuredClone(after) } : {}),
+      atSeconds: this.nowSeconds(),
+      userId,
     });
   }
 

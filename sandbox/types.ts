@@ -3,6 +3,7 @@
  * Other folders (spec-e2e/, bench/, spec/) import these through sandbox/index.ts.
  */
 import type { IncomingMessage } from 'http';
+import type { ChangeFeed } from './changes';
 
 /** The four entity collections the sandbox stores and serves under `/api/v4/<kind>`. */
 export type EntityKind = 'leads' | 'contacts' | 'companies' | 'tasks';
@@ -125,6 +126,11 @@ export interface Sandbox {
   configureRateLimit(settings: Partial<RateLimitSettings> | false): void;
   /** Lift a ban and clear the counters. */
   resetRateLimit(): void;
+  /**
+   * The change feed: one `EntityChange` per applied write (see changes.ts), published after the
+   * write is applied and before the client gets its answer. `reset()` publishes nothing.
+   */
+  readonly changes: Pick<ChangeFeed, 'subscribe'>;
   /** Copies of the stored entities, in id order, for assertions. */
   entities(kind: EntityKind): Array<Record<string, unknown>>;
   /**
