@@ -5,7 +5,7 @@
  */
 import type { ChangeFeed } from './changes';
 import type { SandboxClock } from './clock';
-import type { Route } from './routes';
+import type { Route } from './routeKit';
 
 /** What a sandbox hands each extension when it starts. */
 export interface ExtensionContext {

@@ -80,3 +80,11 @@ export const NGINX_FORBIDDEN_HTML = [
   '</html>',
   '',
 ].join('\r\n');
+
+/**
+ * Kommo's second 400 shape: a map from entity id to a reason, with the fixed detail
+ * "Invalid request body" (kommo-fidelity.md #10).
+ */
+export function errorsMapProblem(errors: Record<string, string>): Problem {
+  return problem(400, 'Invalid request body', { errors });
+}
