@@ -42,6 +42,56 @@ describe('change feed', () => {
     expect(sandbox().entities('leads')[0].name).toBe('Kept');
   });
 
+  it('carries tags and custom fields in the update’s before and after', async () => {
+    await api('PATCH', '/api/v4/leads/1000001', { tags_to_add: [{ name: 'hot' }], custom_fields_values: [{ field_id: 710003, values: [{ value: 'ERP-1' }] }] });
+    expect(received).toHaveLength(1);
+    const [change] = received;
+    const tags = (record: unknown) => ((record as { _embedded: { tags: Array<{ name: string }> } })._embedded.tags.map((tag) => tag.name));
+    expect([tags(change.before), tags(change.after)]).toEqual([['vip'], ['vip', 'hot']]);
+    expect(change.after).toMatchObject({ custom_fields_values: expect.arrayContaining([expect.objectContaining({ field_id: 710003, values: [{ value: 'ERP-1' }] })]) });
+  });
+
+  it('publishes a link once per side, after the add that carried it', async () => {
+    await api('POST', '/api/v4/leads', [{ name: 'With contact', _embedded: { contacts: [{ id: 2000004 }] } }]);
+    expect(received.map((change) => [change.kind, change.action, change.id, change.link])).toEqual([
+      ['leads', 'add', 1000006, undefined],
+      ['leads', 'link', 1000006, { toKind: 'contacts', toId: 2000004, metadata: { main_contact: true } }],
+      ['contacts', 'link', 2000004, { toKind: 'leads', toId: 1000006, metadata: { main_contact: true } }],
+    ]);
+    expect(received[2].before).toMatchObject({ _embedded: { leads: [] } });
+    expect(received[2].after).toMatchObject({ _embedded: { leads: [{ id: 1000006 }] } });
+  });
+
+  it('publishes unlink per side, and the replaced company’s unlink when a lead gets another company', async () => {
+    await api('POST', '/api/v4/leads/1000001/link', [{ to_entity_id: 3000002, to_entity_type: 'companies' }]);
+    expect(received.map((change) => [change.kind, change.action, change.id, change.link?.toId])).toEqual([
+      ['leads', 'unlink', 1000001, 3000001],
+      ['companies', 'unlink', 3000001, 1000001],
+      ['leads', 'link', 1000001, 3000002],
+      ['companies', 'link', 3000002, 1000001],
+    ]);
+    received = [];
+    await api('POST', '/api/v4/leads/1000001/unlink', [{ to_entity_id: 3000002, to_entity_type: 'companies' }]);
+    expect(received.map((change) => [change.kind, change.action, change.id])).toEqual([
+      ['leads', 'unlink', 1000001],
+      ['companies', 'unlink', 3000002],
+    ]);
+  });
+
+  it('publishes a note change on the note’s entity with the note', async () => {
+    await api('POST', '/api/v4/contacts/2000003/notes', [{ note_type: 'common', params: { text: 'Met at the fair' } }]);
+    expect(received).toHaveLength(1);
+    expect(received[0]).toMatchObject({ kind: 'contacts', action: 'note', id: 2000003, note: { note_type: 'common', params: { text: 'Met at the fair' } } });
+  });
+
+  it('publishes a batch after all of it is applied', async () => {
+    const seen: number[] = [];
+    const stop = sandbox().changes.subscribe(() => seen.push(sandbox().entities('leads').length));
+    await api('POST', '/api/v4/leads', [{ name: 'a' }, { name: 'b' }, { name: 'c' }]);
+    stop();
+    expect(seen).toEqual([8, 8, 8]);
+  });
+
   it('stops delivering after unsubscribe', async () => {
     unsubscribe();
     await api('PATCH', '/api/v4/leads/1000001', { name: 'Quiet' });
