@@ -30,7 +30,7 @@ const TOP_LEVEL_EXTRAS: Readonly<Record<string, (state: AccountState) => unknown
 };
 
 const EMBEDDED_EXTRAS: Readonly<Record<string, (state: AccountState) => unknown>> = {
-  // Under `_embedded`, as live answers show it (kommo-fidelity.md #12).
+  // Under `_embedded`, as live answers show it (docs/kommo-fidelity.md #12).
   amojo_rights: () => ({ can_direct: true, can_create_groups: true }),
   users_groups: () => [{ id: 0, name: 'Sales', uuid: null }],
   task_types: () => TASK_TYPES.map((type) => ({ ...type, color: null, icon_id: null })),
@@ -48,7 +48,7 @@ const EMBEDDED_EXTRAS: Readonly<Record<string, (state: AccountState) => unknown>
   }),
 };
 
-/** `GET /api/v4/account?with=a,b` (kommo-api.md §5, §6); unknown `with` parts are ignored. */
+/** `GET /api/v4/account?with=a,b` (docs/kommo-api.md §5, §6); unknown `with` parts are ignored. */
 export function accountPayload(origin: string, withParts: ReadonlySet<string>, state: AccountState): Payload {
   const account: Payload = {
     id: ACCOUNT_ID,

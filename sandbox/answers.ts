@@ -19,7 +19,7 @@ export function problemAnswer(payload: Problem, headers?: Record<string, string>
   return jsonAnswer(payload.status, payload, PROBLEM_JSON, headers);
 }
 
-/** Empty lists and pages past the end: 204, no body (kommo-api.md §4). */
+/** Empty lists and pages past the end: 204, no body (docs/kommo-api.md §4). */
 export const NO_CONTENT: Answer = { status: 204 };
 
 export const BANNED: Answer = { status: 403, body: NGINX_FORBIDDEN_HTML, contentType: 'text/html' };

@@ -19,7 +19,7 @@ export class SandboxClock {
     return this.injected() + this.offsetMs;
   }
 
-  /** Kommo's clock in Unix seconds, the unit of every v4 timestamp (kommo-api.md §8). */
+  /** Kommo's clock in Unix seconds, the unit of every v4 timestamp (docs/kommo-api.md §8). */
   nowSeconds(): number {
     return Math.floor(this.nowMs() / 1000);
   }

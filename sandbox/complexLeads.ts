@@ -1,5 +1,5 @@
 /**
- * `POST /api/v4/leads/complex` (kommo-api.md §0, §6, §8; kommo-fidelity.md #6): up to 50 leads,
+ * `POST /api/v4/leads/complex` (docs/kommo-api.md §0, §6, §8; docs/kommo-fidelity.md #6): up to 50 leads,
  * each with at most one contact and one company in `_embedded`, created (or linked, when given as
  * `{id}`) together, and answered with a plain array `[{id, contact_id, company_id, request_id:
  * [...], merged}]`.
@@ -20,7 +20,7 @@ import type { EntityRecord } from './seed';
 import type { EntityStore } from './store';
 import type { EntityKind } from './types';
 
-/** At most 50 leads per complex request (kommo-api.md §0). */
+/** At most 50 leads per complex request (docs/kommo-api.md §0). */
 export const MAX_COMPLEX_LEADS = 50;
 
 type PartyKind = Extract<EntityKind, 'contacts' | 'companies'>;
@@ -139,7 +139,7 @@ export function complexLeadRoutes(context: RouteContext): Route[] {
         return [{ id: lead.id, contact_id: contactId, company_id: companyId, request_id: [entry.requestId], merged }];
       }),
     );
-    // A plain JSON array, not a HAL document (kommo-api.md §6).
+    // A plain JSON array, not a HAL document (docs/kommo-api.md §6).
     return jsonAnswer(200, answer, 'application/json');
   }
 

@@ -1,12 +1,12 @@
 /**
  * The account's custom-field definitions: one field of every type Kommo has on leads, contacts,
- * companies and customers (kommo-api.md §7), Kommo's predefined contact and company fields with
- * their own enum sets (kommo-fidelity.md #9), and any number of extra fields a test asks for.
+ * companies and customers (docs/kommo-api.md §7), Kommo's predefined contact and company fields with
+ * their own enum sets (docs/kommo-fidelity.md #9), and any number of extra fields a test asks for.
  */
 
 import type { CustomFieldKind } from './types';
 
-/** Every custom-field type of Kommo v4 (kommo-api.md §7). */
+/** Every custom-field type of Kommo v4 (docs/kommo-api.md §7). */
 export const CUSTOM_FIELD_TYPES = [
   'text',
   'numeric',

@@ -1,16 +1,16 @@
 /**
  * `custom_fields_values`: validating the write shape per field type and merging it into the
- * stored read shape (kommo-api.md §7). Omitted fields stay, `values: null` (or `[]`) clears one,
- * and an entity with no values left reads `null`, never `[]` (kommo-fidelity.md "Other details").
+ * stored read shape (docs/kommo-api.md §7). Omitted fields stay, `values: null` (or `[]`) clears one,
+ * and an entity with no values left reads `null`, never `[]` (docs/kommo-fidelity.md "Other details").
  * Errors use Kommo's codes and index paths (`custom_fields_values.6.values.0.value`,
- * kommo-api.md §4, §10.11; kommo-fidelity.md #11).
+ * docs/kommo-api.md §4, docs/kommo-api.md §10.11; docs/kommo-fidelity.md #11).
  */
 import { ENUM_TYPES, type CustomFieldCatalog, type CustomFieldDefinition, type EnumOption } from './customFieldCatalog';
 import { isRecord } from './httpIo';
 import { startOfZonedDaySeconds, zonedMidnightSeconds } from './timezone';
 import type { CustomFieldKind } from './types';
 
-/** One problem found in an item, in the `validation-errors` shape (kommo-api.md §4). */
+/** One problem found in an item, in the `validation-errors` shape (docs/kommo-api.md §4). */
 export interface FieldError {
   code: string;
   path: string;
@@ -30,7 +30,7 @@ const choiceError = (path: string): FieldError => ({ code: 'NotSupportedChoice',
 
 /** Text-like types: a string (a number is taken as its decimal text). */
 const TEXT_TYPES = new Set(['text', 'textarea', 'url', 'streetaddress', 'org_legal_name', 'tracking_data']);
-/** Number-like types: read back as strings (kommo-fidelity.md "Other details"). */
+/** Number-like types: read back as strings (docs/kommo-fidelity.md "Other details"). */
 const NUMBER_TYPES = new Set(['numeric', 'price', 'monetary']);
 const DATE_TYPES = new Set(['date', 'birthday', 'date_time']);
 /** Single-choice enum types: one value per field. */
@@ -69,7 +69,7 @@ function keyType(value: unknown, type: 'string' | 'int' | 'numeric'): boolean {
 
 /**
  * Unix seconds of a date value, or undefined when it is none: integer seconds, a numeric string,
- * a `YYYY-MM-DD` day in the account zone, or an RFC 3339 / ISO 8601 timestamp (kommo-api.md §7).
+ * a `YYYY-MM-DD` day in the account zone, or an RFC 3339 / ISO 8601 timestamp (docs/kommo-api.md §7).
  */
 function dateSeconds(value: unknown, timezone: string): number | undefined {
   if (Number.isInteger(value)) return value as number;
@@ -116,7 +116,7 @@ function validateValue(definition: CustomFieldDefinition, value: unknown, path: 
       if (!Number.isInteger(value.enum_id)) return typeError(`${path}.enum_id`, 'int');
       return findEnum(definition, value) ? undefined : choiceError(`${path}.enum_id`);
     }
-    // Sent by value: Kommo reports the `value` path (kommo-fidelity.md #11).
+    // Sent by value: Kommo reports the `value` path (docs/kommo-fidelity.md #11).
     return findEnum(definition, value) ? undefined : choiceError(`${path}.value`);
   }
   if (type === 'chained_list') {
@@ -137,7 +137,7 @@ function validateValue(definition: CustomFieldDefinition, value: unknown, path: 
   return undefined;
 }
 
-/** Problems in a `custom_fields_values` write; paths index into the array, as Kommo's do (§10.11). */
+/** Problems in a `custom_fields_values` write; paths index into the array, as Kommo's do (docs/kommo-api.md §10.11). */
 export function validateCustomFields(kind: CustomFieldKind, input: unknown, context: CustomFieldContext, prefix = 'custom_fields_values'): FieldError[] {
   if (input === null) return [];
   if (!Array.isArray(input)) return [typeError(prefix, 'array')];

@@ -1,7 +1,7 @@
 /**
  * `/api/v4/{leads|contacts|companies|tasks|customers}` and `/{kind}/{id}`: lists with Kommo's
- * filters, GET by id, batch create and update, single update (kommo-api.md §5, §6).
- * No DELETE: Kommo cannot delete these through the API (kommo-api.md §6), so it is a 405.
+ * filters, GET by id, batch create and update, single update (docs/kommo-api.md §5, docs/kommo-api.md §6).
+ * No DELETE: Kommo cannot delete these through the API (docs/kommo-api.md §6), so it is a 405.
  */
 import { jsonAnswer, problemAnswer, type Answer } from './answers';
 import { isRecord } from './httpIo';
@@ -34,7 +34,7 @@ const CARD_FILTERS = { id: 'value', name: 'text', ...PEOPLE, created_at: 'range'
 /**
  * The filters of each list, as the official SDK's filter classes send them (PHP `LeadsFilter`,
  * `ContactsFilter`, `CustomersFilter`, `TasksFilter`). `filter[status_id]` on leads is refused
- * with a 400: the documented stage filter is `filter[statuses]` (kommo-fidelity.md #5).
+ * with a 400: the documented stage filter is `filter[statuses]` (docs/kommo-fidelity.md #5).
  */
 export const LIST_SPECS: Readonly<Record<EntityKind, ListSpec>> = {
   leads: {
@@ -73,7 +73,7 @@ export function writeContext(store: EntityStore): WriteContext {
   };
 }
 
-/** Refuse a batch in Kommo's shapes: `validation-errors` first, then the `errors` map (kommo-fidelity.md #10). */
+/** Refuse a batch in Kommo's shapes: `validation-errors` first, then the `errors` map (docs/kommo-fidelity.md #10). */
 export function refusal(store: EntityStore, kind: EntityKind, items: readonly unknown[], mode: WriteMode): Answer | undefined {
   const context = writeContext(store);
   const invalid = validateBatch(kind, items, mode, context);
@@ -92,7 +92,7 @@ export function entityRoutes(context: RouteContext): Route[] {
     return kind;
   };
 
-  /** One item of a batch answer; contact answers also carry `is_deleted`/`is_unsorted` (kommo-fidelity.md "Other details"). */
+  /** One item of a batch answer; contact answers also carry `is_deleted`/`is_unsorted` (docs/kommo-fidelity.md "Other details"). */
   const batchEntry = (request: ApiRequest, kind: EntityKind, record: EntityRecord, item: unknown, index: number, withUpdatedAt: boolean): Record<string, unknown> => ({
     id: record.id,
     ...(withUpdatedAt ? { updated_at: record.updated_at } : {}),
@@ -131,7 +131,7 @@ export function entityRoutes(context: RouteContext): Route[] {
   function create(request: ApiRequest, kind: EntityKind): Answer {
     const items = batchItems(request.body);
     if (!Array.isArray(items)) return items;
-    // All or nothing: the docs leave batch atomicity open (§6), and clients must treat 400 as "nothing applied".
+    // All or nothing: the docs leave batch atomicity open (docs/kommo-api.md §6), and clients must treat 400 as "nothing applied".
     const refused = refusal(store, kind, items, 'create');
     if (refused) return refused;
     const created = store.create(kind, items as Array<Record<string, unknown>>, request.grant.userId);
@@ -158,7 +158,7 @@ export function entityRoutes(context: RouteContext): Route[] {
     const refused = refusal(store, kind, [item], 'update');
     if (refused) return refused;
     const [record] = store.update(kind, [item], request.grant.userId);
-    // Flat as the official SDK reads it, or the batch envelope (kommo-fidelity.md #14).
+    // Flat as the official SDK reads it, or the batch envelope (docs/kommo-fidelity.md #14).
     if (knobs.values.singlePatchAnswer === 'embedded') return batchAnswer(request, kind, [item], [record], true);
     return jsonAnswer(200, { id: record.id, updated_at: record.updated_at, _links: selfLink(request.origin, `/api/v4/${kind}/${record.id}`) });
   }

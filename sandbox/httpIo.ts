@@ -28,7 +28,7 @@ export function readRawBody(req: IncomingMessage): Promise<string> {
 /** The outcome of decoding a body: absent, decoded, or undecodable (a client error). */
 export type ParsedBody = { kind: 'none' } | { kind: 'ok'; value: unknown } | { kind: 'invalid'; reason: string };
 
-/** JSON by default; form-urlencoded when the content type says so (the token endpoint gets both, kommo-api.md §2.2). */
+/** JSON by default; form-urlencoded when the content type says so (the token endpoint gets both, docs/kommo-api.md §2.2). */
 export function parseBody(raw: string, contentType: string | undefined): ParsedBody {
   if (raw.length === 0) return { kind: 'none' };
   if ((contentType ?? '').toLowerCase().startsWith('application/x-www-form-urlencoded')) {

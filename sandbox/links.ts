@@ -1,5 +1,5 @@
 /**
- * Links between entities (kommo-api.md §6 "Links"; kommo-fidelity.md #1, #16): leads, customers
+ * Links between entities (docs/kommo-api.md §6 "Links"; docs/kommo-fidelity.md #1, #16): leads, customers
  * and companies link to contacts; leads, contacts and customers link to one company. A link is
  * one pair seen from both sides. Leads and customers have a main contact, written as
  * `metadata.is_main` and read back as `main_contact` / `is_main`.

@@ -1,7 +1,7 @@
 /**
- * List parameters (kommo-api.md §5): paging, filters, ordering and free-text search, parsed once
+ * List parameters (docs/kommo-api.md §5): paging, filters, ordering and free-text search, parsed once
  * and applied to stored records. Filters a list does not know are ignored and the whole
- * collection comes back, as Kommo does (kommo-fidelity.md "Other details").
+ * collection comes back, as Kommo does (docs/kommo-fidelity.md "Other details").
  */
 import { valueTexts, type FieldError } from './customFields';
 import { isRecord } from './httpIo';
@@ -13,7 +13,7 @@ export const MAX_PAGE_SIZE = 250;
  * How a list filters one field:
  * - `value`: exact match of one of the values (`filter[id]=1`, `filter[id][]=1&filter[id][]=2`, `filter[id]=1,2`);
  * - `text`: like `value`, whole-string and case-insensitive, never split on commas (names);
- * - `range`: Unix seconds, `[from]`/`[to]`, a plain value meaning "from" (kommo-api.md §5);
+ * - `range`: Unix seconds, `[from]`/`[to]`, a plain value meaning "from" (docs/kommo-api.md §5);
  * - `number`: an exact value or a `[from]`/`[to]` range (`price`);
  * - `bool`: `1`/`true` or `0`/`false`.
  */
@@ -23,11 +23,11 @@ export type FilterKind = 'value' | 'text' | 'range' | 'number' | 'bool';
 export interface ListSpec {
   /** Filterable fields; a field may be filtered under another key (`task_type` → `task_type_id`). */
   filters: Readonly<Record<string, FilterKind | { kind: FilterKind; field: string }>>;
-  /** `filter[custom_fields_values][<id>]…` (kommo-fidelity.md #3). */
+  /** `filter[custom_fields_values][<id>]…` (docs/kommo-fidelity.md #3). */
   customFields?: boolean;
-  /** `filter[statuses][i][pipeline_id|status_id]` (kommo-fidelity.md #4). */
+  /** `filter[statuses][i][pipeline_id|status_id]` (docs/kommo-fidelity.md #4). */
   statuses?: boolean;
-  /** Keys refused with a 400, and the reason (kommo-fidelity.md #5). */
+  /** Keys refused with a 400, and the reason (docs/kommo-fidelity.md #5). */
   refused?: Readonly<Record<string, string>>;
   orderFields: ReadonlySet<string>;
   /** Largest page; larger `limit`s are clamped to it. Default 250. */
@@ -140,7 +140,7 @@ class FilterCollector {
   }
 }
 
-/** Parse a list's query; with `ignoreFilters`, every `filter[...]` is dropped unread (kommo-api.md §5). */
+/** Parse a list's query; with `ignoreFilters`, every `filter[...]` is dropped unread (docs/kommo-api.md §5). */
 export function parseListQuery(params: URLSearchParams, spec: ListSpec, ignoreFilters = false): ParsedListQuery {
   const errors: FieldError[] = [];
   const page = positiveInteger(params.get('page'));
@@ -171,7 +171,7 @@ export function parseListQuery(params: URLSearchParams, spec: ListSpec, ignoreFi
     ok: true,
     query: {
       page: page ?? 1,
-      // Above the maximum Kommo is reported to shrink pages silently (kommo-api.md §5, Issue #528): clamp, do not fail.
+      // Above the maximum Kommo is reported to shrink pages silently (docs/kommo-api.md §5, Issue #528): clamp, do not fail.
       limit: Math.min(limit ?? DEFAULT_PAGE_SIZE, spec.maxLimit ?? MAX_PAGE_SIZE),
       filters: collector.filters(),
       order,
@@ -228,7 +228,7 @@ const MIN_PHONE_DIGITS = 4;
 const SEARCHED_NUMBERS = ['price'];
 
 /**
- * Kommo's `query` is fuzzy: it searches every filled field (kommo-api.md §5). Here a record
+ * Kommo's `query` is fuzzy: it searches every filled field (docs/kommo-api.md §5). Here a record
  * matches when every word of the query is a substring (case-insensitive) of its text fields,
  * custom-field values, tag names or price, or, for a phone-looking query, when its digits appear
  * in the digits of a value. A component must therefore check results itself.

@@ -1,6 +1,6 @@
 /**
  * Account metadata routes: `/account`, `/users`, pipelines and their statuses, loss reasons
- * and custom-field definitions (kommo-api.md §5, §6; kommo-fidelity.md #8, #12, #16).
+ * and custom-field definitions (docs/kommo-api.md §5, §6; docs/kommo-fidelity.md #8, #12, #16).
  */
 import {
   accountPayload,
@@ -20,11 +20,11 @@ import { ACCOUNT_ID, findPipeline, LOSS_REASONS, USERS } from './seed';
 import { queryProblem, selfLink, unknownId, withParts, type ApiRequest, type Route, type RouteContext } from './routeKit';
 import type { CustomFieldKind } from './types';
 
-/** Custom-field definitions come at most 50 per page, then 204 (kommo-fidelity.md #8). */
+/** Custom-field definitions come at most 50 per page, then 204 (docs/kommo-fidelity.md #8). */
 export const CUSTOM_FIELDS_PAGE_SIZE = 50;
 const CUSTOM_FIELD_LIST: ListSpec = { filters: { id: 'value', type: 'value' }, orderFields: new Set(['id']), maxLimit: CUSTOM_FIELDS_PAGE_SIZE };
 
-/** A definition as Kommo lists it (PHP `CustomFieldModel::toArray`, kommo-fidelity.md #8). */
+/** A definition as Kommo lists it (PHP `CustomFieldModel::toArray`, docs/kommo-fidelity.md #8). */
 export function presentDefinition(origin: string, kind: CustomFieldKind, field: CustomFieldDefinition): Record<string, unknown> {
   return {
     id: field.id,

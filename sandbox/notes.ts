@@ -1,5 +1,5 @@
 /**
- * Notes (kommo-api.md §6 "Notes"): the note types and their `params` as the official SDK writes
+ * Notes (docs/kommo-api.md §6 "Notes"): the note types and their `params` as the official SDK writes
  * them (PHP `NoteFactory`, `CallNote`, `SmsNote`, `ServiceMessageNote`), on leads, contacts,
  * companies and customers.
  */

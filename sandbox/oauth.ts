@@ -1,9 +1,9 @@
 /**
  * Tokens of the default account and the token endpoint `POST /oauth2/access_token`
- * (kommo-api.md §2.2–§2.4).
+ * (docs/kommo-api.md §2.2–docs/kommo-api.md §2.4).
  *
  * Refresh tokens are strictly single-use: the first refresh rotates the pair and the old refresh
- * token answers `Token has been revoked` from then on. §2.3 also describes a grace period until
+ * token answers `Token has been revoked` from then on. docs/kommo-api.md §2.3 also describes a grace period until
  * the new pair is used; we leave it out because it is undocumented in detail and the SDK
  * maintainer reports the strict behaviour (Issue #123), which is the one a client must survive.
  * An access token stays valid until it expires or is revoked, even after a refresh: access
@@ -13,9 +13,9 @@ import { randomBytes, randomUUID } from 'crypto';
 import { oauthProblem, type Problem } from './problems';
 import { isRecord } from './httpIo';
 
-/** Refresh tokens expire after three months without use (kommo-api.md §2.3). */
+/** Refresh tokens expire after three months without use (docs/kommo-api.md §2.3). */
 const REFRESH_TOKEN_TTL_MS = 90 * 24 * 3600 * 1000;
-/** Authorization codes live 20 minutes and are exchanged once (kommo-api.md §0). */
+/** Authorization codes live 20 minutes and are exchanged once (docs/kommo-api.md §0). */
 const AUTHORIZATION_CODE_TTL_MS = 20 * 60 * 1000;
 
 /** Who an access token acts for. */
@@ -114,7 +114,7 @@ export class TokenStore {
     if (grantType !== 'refresh_token' && grantType !== 'authorization_code') {
       return grantType === undefined ? badRequest('Check the `grant_type` parameter') : badRequest('Unsupported grant type');
     }
-    // A wrong client is a 400 like other bad parameters (kommo-api.md §2.4).
+    // A wrong client is a 400 like other bad parameters (docs/kommo-api.md §2.4).
     if (field('client_id') !== this.client.clientId || field('client_secret') !== this.client.clientSecret) {
       return badRequest('Client authentication failed');
     }
@@ -126,7 +126,7 @@ export class TokenStore {
 
   private exchangeRefreshToken(refreshToken: string | undefined, redirectUri: string | undefined): TokenEndpointAnswer {
     if (refreshToken === undefined) return badRequest('Check the `refresh_token` parameter');
-    // Whether Kommo rejects a refresh without redirect_uri is undocumented (§2.2): we accept its
+    // Whether Kommo rejects a refresh without redirect_uri is undocumented (docs/kommo-api.md §2.2): we accept its
     // absence but reject a wrong one.
     if (redirectUri !== undefined && redirectUri !== this.client.redirectUri) return badRequest('Redirect URI mismatch');
     const record = this.refreshTokens.get(refreshToken);
@@ -163,7 +163,7 @@ export class TokenStore {
   }
 
   /**
-   * JWT-shaped like Kommo's (kommo-api.md §2.2) so clients that peek at claims see realistic
+   * JWT-shaped like Kommo's (docs/kommo-api.md §2.2) so clients that peek at claims see realistic
    * ones; the signature is random bytes, and a random `jti` makes every token unique.
    */
   private mintAccessToken(nowMs: number): string {

@@ -1,5 +1,5 @@
 /**
- * A fake of elastic.io's secrets API (elasticio-platform.md §3.3; DESIGN.md "Where the token and
+ * A fake of elastic.io's secrets API (docs/elasticio-platform.md §3.3; docs/design.md "Where the token and
  * settings come from"). Refresh is real: the platform posts the stored refresh token to the
  * sandbox's token endpoint, so Kommo's rotation rules apply to it as they would in production.
  */
@@ -150,7 +150,7 @@ class FakeElasticPlatform implements FakePlatform {
     const failure = await outcome;
     if (failure !== undefined) return send(res, errorBody(400, 'Token refresh failed', failure));
     const document = this.secretDocument(stored);
-    // The API docs show an array, the components in the wild read an object (elasticio-platform.md §3.3).
+    // The API docs show an array, the components in the wild read an object (docs/elasticio-platform.md §3.3).
     return send(res, { status: 200, body: { data: this.refreshResponseShape === 'array' ? [document] : document } });
   }
 

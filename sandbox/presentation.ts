@@ -1,7 +1,7 @@
 /**
  * Entities as the API shows them: the stored record, `_embedded` relations as Kommo returns them
  * (tags and companies always, other linked kinds on `with=`), and HAL `_links`
- * (kommo-api.md §5, §7; kommo-fidelity.md #1).
+ * (docs/kommo-api.md §5, §7; docs/kommo-fidelity.md #1).
  */
 import { LOSS_REASONS, type EntityRecord } from './seed';
 import { selfLink } from './routeKit';

@@ -1,5 +1,5 @@
 /**
- * Kommo's request-rate rule and its escalation (kommo-api.md §3): more than N requests in a
+ * Kommo's request-rate rule and its escalation (docs/kommo-api.md §3): more than N requests in a
  * sliding second → 429; repeated 429s → a ban during which every request gets an HTML 403.
  * Time comes from the injected clock, so tests drive it without sleeping.
  */

@@ -1,5 +1,5 @@
 /**
- * Relations of entities (kommo-api.md §6; kommo-fidelity.md #1, #2, #16): tag lists
+ * Relations of entities (docs/kommo-api.md §6; docs/kommo-fidelity.md #1, #2, #16): tag lists
  * (`/{kind}/tags`), links (`/{kind}/{id}/link|unlink|links`, the batch `/{kind}/link|unlink`,
  * `/{kind}/links?filter[entity_id][]=`) and notes (`/{kind}/notes`, `/{kind}/{id}/notes`,
  * `/{kind}/notes/{id}`).
@@ -26,7 +26,7 @@ const NOTE_LIST: ListSpec = { filters: { id: 'value', note_type: 'value', entity
 /** Kommo's tag colours are hex RGB without `#` (e.g. `DDEBB5`). */
 const TAG_COLOR = /^[0-9A-Fa-f]{6}$/;
 
-/** One link as `GET /{kind}/{id}/links` shows it; `main_contact` is how `is_main` reads back (kommo-fidelity.md #16). */
+/** One link as `GET /{kind}/{id}/links` shows it; `main_contact` is how `is_main` reads back (docs/kommo-fidelity.md #16). */
 function linkEntry(from: LinkNode, to: LinkNode, main: boolean): Record<string, unknown> {
   return {
     entity_id: from.id,

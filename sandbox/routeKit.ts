@@ -9,7 +9,7 @@ import type { ListQuery } from './listQuery';
 import type { AccessGrant } from './oauth';
 import type { EntityStore } from './store';
 
-/** At most 250 entities per create or update (kommo-api.md §0, §6). */
+/** At most 250 entities per create or update (docs/kommo-api.md §0, docs/kommo-api.md §6). */
 export const MAX_BATCH_SIZE = 250;
 
 export interface ApiRequest {
@@ -42,7 +42,7 @@ export function notFound(): Answer {
   return problemAnswer(problem(404, 'Not found'));
 }
 
-/** A GET of an unknown id: 404 problem+json or 204, by the knob (kommo-fidelity.md #13). */
+/** A GET of an unknown id: 404 problem+json or 204, by the knob (docs/kommo-fidelity.md #13). */
 export function unknownId(context: RouteContext): Answer {
   return context.knobs.values.unknownIdStatus === 204 ? NO_CONTENT : notFound();
 }
@@ -60,7 +60,7 @@ export function queryProblem(errors: FieldError[]): Answer {
   return problemAnswer(validationProblem([{ request_id: '0', errors }]));
 }
 
-/** The items of a batch body, or the answer that rejects it (kommo-api.md §4, §6). */
+/** The items of a batch body, or the answer that rejects it (docs/kommo-api.md §4, docs/kommo-api.md §6). */
 export function batchItems(body: ParsedBody, maxItems = MAX_BATCH_SIZE): unknown[] | Answer {
   if (body.kind !== 'ok') return bodyProblem(body);
   if (!Array.isArray(body.value)) return problemAnswer(problem(400, 'Request data should be an array of entities'));
@@ -82,7 +82,7 @@ export function selfLink(origin: string, path: string): { self: { href: string }
 
 /**
  * HAL links of a list page, built from the request's own URL. `next` appears whenever the page
- * is full, even if nothing follows: Kommo cannot count matches (kommo-api.md §5, §10.2).
+ * is full, even if nothing follows: Kommo cannot count matches (docs/kommo-api.md §5, docs/kommo-api.md §10.2).
  */
 export function pageLinks(request: ApiRequest, query: Pick<ListQuery, 'page' | 'limit'>, returned: number): Record<string, { href: string }> {
   const hrefFor = (page: number): string => {
@@ -100,13 +100,13 @@ export function pageLinks(request: ApiRequest, query: Pick<ListQuery, 'page' | '
   return links;
 }
 
-/** A HAL list page, or 204 when it is empty (kommo-api.md §4). */
+/** A HAL list page, or 204 when it is empty (docs/kommo-api.md §4). */
 export function listAnswer(request: ApiRequest, query: Pick<ListQuery, 'page' | 'limit'>, key: string, items: unknown[], extra: Record<string, unknown> = {}): Answer {
   if (items.length === 0) return NO_CONTENT;
   return jsonAnswer(200, { ...extra, _page: query.page, _links: pageLinks(request, query, items.length), _embedded: { [key]: items } });
 }
 
-/** Echo the caller's request_id; without one, the item's index, the SDK's convention (§6). */
+/** Echo the caller's request_id; without one, the item's index, the SDK's convention (docs/kommo-api.md §6). */
 export function echoedRequestId(item: unknown, index: number): unknown {
   return isRecord(item) && item.request_id !== undefined ? item.request_id : String(index);
 }

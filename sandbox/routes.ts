@@ -16,7 +16,7 @@ const CUSTOMERS_PATH = /^\/api\/v4\/customers(\/|$)/;
 
 /**
  * The router of `/api/v4`; `extraRoutes` (extensions) are tried first. Customers answer only
- * when the account has them on (`customersMode` periodicity or segments, kommo-api.md §6).
+ * when the account has them on (`customersMode` periodicity or segments, docs/kommo-api.md §6).
  */
 export function createApiRouter(context: RouteContext, extraRoutes: readonly Route[] = []): (request: ApiRequest) => Answer {
   const routes: Route[] = [

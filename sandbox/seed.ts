@@ -50,13 +50,13 @@ export const WON_STATUS_ID = 142;
 export const LOST_STATUS_ID = 143;
 export const CLOSED_STATUS_IDS: readonly number[] = [WON_STATUS_ID, LOST_STATUS_ID];
 
-/** 142 and 143 exist in every pipeline (kommo-api.md §0, §6). */
+/** 142 and 143 exist in every pipeline (docs/kommo-api.md §0, §6). */
 const CLOSED_STATUSES: readonly PipelineStatus[] = [
   { id: WON_STATUS_ID, name: 'Closed - won', sort: 10000, color: '#CCFF66', type: 0, is_editable: false },
   { id: LOST_STATUS_ID, name: 'Closed - lost', sort: 11000, color: '#D5D8DB', type: 0, is_editable: false },
 ];
 
-/** Two pipelines, so a stage filter has to name the pipeline as well as the stage (kommo-api.md §5). */
+/** Two pipelines, so a stage filter has to name the pipeline as well as the stage (docs/kommo-api.md §5). */
 export const PIPELINES: readonly Pipeline[] = [
   {
     id: 7000001,
@@ -103,14 +103,14 @@ export function findPipeline(id: unknown): Pipeline | undefined {
   return PIPELINES.find((pipeline) => pipeline.id === id);
 }
 
-/** Loss reasons of the account (`GET /leads/loss_reasons`, kommo-api.md §6). */
+/** Loss reasons of the account (`GET /leads/loss_reasons`, docs/kommo-api.md §6). */
 export const LOSS_REASONS = [
   { id: 6900001, name: 'Too expensive', sort: 1 },
   { id: 6900002, name: 'Chose a competitor', sort: 2 },
   { id: 6900003, name: 'No response', sort: 3 },
 ] as const;
 
-/** Task types every account has (kommo-api.md §6: 1 = follow-up, 2 = meeting). */
+/** Task types every account has (docs/kommo-api.md §6: 1 = follow-up, 2 = meeting). */
 export const TASK_TYPES = [
   { id: 1, name: 'Follow-up', code: 'FOLLOW_UP' },
   { id: 2, name: 'Meeting', code: 'MEETING' },

@@ -242,7 +242,7 @@ class KommoSandbox implements Sandbox {
     return grant ? { kind: 'valid', grant } : { kind: 'invalid' };
   }
 
-  /** Kommo's documented 429 body (kommo-api.md §3); the header only when configured. */
+  /** Kommo's documented 429 body (docs/kommo-api.md §3); the header only when configured. */
   private tooManyRequests(): Answer {
     const settings = this.limiter.current;
     const retryAfter = settings?.retryAfterSeconds ?? 1;

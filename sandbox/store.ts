@@ -40,7 +40,7 @@ export interface LinkRequest {
   isMain?: boolean;
 }
 
-/** New entities start like this in Kommo (kommo-api.md §6, §7: `custom_fields_values` is null when empty). */
+/** New entities start like this in Kommo (docs/kommo-api.md §6, §7: `custom_fields_values` is null when empty). */
 function defaultsFor(kind: EntityKind, id: number, userId: number, nowSeconds: number): EntityRecord {
   const common = {
     id,
@@ -412,7 +412,7 @@ export class EntityStore {
     const key = nodeKey({ kind, id });
     const refs = (value: unknown): TagRef[] => (Array.isArray(value) ? value.filter(isRecord).map((ref) => (ref.id !== undefined ? { id: ref.id as number } : { name: String(ref.name) })) : []);
     let tagIds = this.entityTags.get(key) ?? [];
-    // `_embedded.tags` replaces the whole set (kommo-api.md §7); null clears it.
+    // `_embedded.tags` replaces the whole set (docs/kommo-api.md §7); null clears it.
     if (embedded.tags !== undefined) tagIds = refs(embedded.tags).map((ref) => this.tags.resolve(kind, ref).id);
     for (const ref of refs(item.tags_to_add)) tagIds.push(this.tags.resolve(kind, ref).id);
     const removed = new Set(refs(item.tags_to_delete).flatMap((ref) => this.tags.find(kind, ref)?.id ?? []));

@@ -1,7 +1,7 @@
 /**
- * Tags: one list per entity kind (`GET/POST /{kind}/tags`, kommo-api.md §6) and the tags each
+ * Tags: one list per entity kind (`GET/POST /{kind}/tags`, docs/kommo-api.md §6) and the tags each
  * entity carries. Entity writes name tags by `{id}` or `{name}`; an unknown name creates the tag,
- * as Kommo's UI and API do (kommo-api.md §7).
+ * as Kommo's UI and API do (docs/kommo-api.md §7).
  */
 import { isRecord } from './httpIo';
 import type { FieldError } from './customFields';

@@ -1,6 +1,6 @@
 /**
  * Account time zone arithmetic for date custom fields and `with=datetime_settings`
- * (kommo-api.md §7, §8), on the platform's IANA data (Intl), without a date library.
+ * (docs/kommo-api.md §7, §8), on the platform's IANA data (Intl), without a date library.
  */
 
 function formatter(timezone: string): Intl.DateTimeFormat {

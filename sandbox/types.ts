@@ -38,18 +38,18 @@ export interface SandboxKnobs {
    * the injected clock. Default 0.
    */
   clockOffsetMs: number;
-  /** Status of a GET of an unknown id: 404 problem+json (default) or 204 with no body (kommo-fidelity.md #13). */
+  /** Status of a GET of an unknown id: 404 problem+json (default) or 204 with no body (docs/kommo-fidelity.md #13). */
   unknownIdStatus: 404 | 204;
   /**
    * Answer of a single `PATCH /{kind}/{id}`: `flat` `{id, updated_at, _links}` as the official SDK
    * reads it (default), or `embedded`, the batch envelope `{_links, _embedded: {<kind>: [...]}}`
-   * (kommo-fidelity.md #14).
+   * (docs/kommo-fidelity.md #14).
    */
   singlePatchAnswer: 'flat' | 'embedded';
   /**
    * An account where Kommo ignores API filters: every `filter[...]` of an entity list is dropped
    * and the whole collection comes back (`query`, `order` and paging still apply), and
-   * `/account?with=is_api_filter_enabled` says `false` (kommo-api.md §5). Default false.
+   * `/account?with=is_api_filter_enabled` says `false` (docs/kommo-api.md §5). Default false.
    */
   ignoreFilters: boolean;
   /** `customers_mode` of the account. Default `disabled`. */
@@ -74,7 +74,7 @@ export interface SandboxKnobs {
 }
 
 /**
- * Kommo's request-rate rules as the sandbox enforces them (kommo-api.md §3).
+ * Kommo's request-rate rules as the sandbox enforces them (docs/kommo-api.md §3).
  *
  * Every request to the Kommo side counts (API, token endpoint, unknown routes), including
  * requests that were themselves answered 429: Kommo rejects them at the gateway, so counting
@@ -90,7 +90,7 @@ export interface RateLimitSettings {
   banWindowMs: number;
   /** How long every request gets the HTML 403 once banned. Default 60_000. */
   banMs: number;
-  /** Send a `Retry-After` header with 429s. Default false: Kommo's gateway usually sends none (kommo-api.md §3). */
+  /** Send a `Retry-After` header with 429s. Default false: Kommo's gateway usually sends none (docs/kommo-api.md §3). */
   sendRetryAfterHeader: boolean;
   /** Value of the body's `retry_after` (and of the header when sent). Default 1. */
   retryAfterSeconds: number;
@@ -106,7 +106,7 @@ export interface SandboxOptions extends Partial<SandboxKnobs> {
   seed?: boolean;
   /** Millisecond clock used for tokens, rate limits and `updated_at`. Default `Date.now`. */
   now?: () => number;
-  /** Lifetime of issued access tokens. Default 86400 (kommo-api.md §2.3). */
+  /** Lifetime of issued access tokens. Default 86400 (docs/kommo-api.md §2.3). */
   accessTokenTtlSeconds?: number;
 }
 
@@ -221,7 +221,7 @@ export interface Sandbox {
 export interface PlatformSecretSeed {
   accessToken: string;
   refreshToken: string;
-  /** Extra credential fields, e.g. `{ baseUrl, retries }` (elasticio-platform.md §3.2). */
+  /** Extra credential fields, e.g. `{ baseUrl, retries }` (docs/elasticio-platform.md §3.2). */
   fields?: Record<string, unknown>;
 }
 
@@ -247,7 +247,7 @@ export type PlatformRouteHandler = (
   body: unknown,
 ) => PlatformRouteResult | Promise<PlatformRouteResult>;
 
-/** A running fake of elastic.io's secrets API (elasticio-platform.md §3.3). */
+/** A running fake of elastic.io's secrets API (docs/elasticio-platform.md §3.3). */
 export interface FakePlatform {
   /** The `ELASTICIO_API_URI` value. */
   url: string;
@@ -274,6 +274,6 @@ export interface FakePlatformOptions {
   /** The sandbox whose `/oauth2/access_token` the platform refreshes against. */
   kommo: Sandbox;
   port?: number;
-  /** Shape of `data` in the refresh response: both exist in the wild (elasticio-platform.md §3.3). Default 'object'. */
+  /** Shape of `data` in the refresh response: both exist in the wild (docs/elasticio-platform.md §3.3). Default 'object'. */
   refreshResponseShape?: 'object' | 'array';
 }

@@ -1,7 +1,7 @@
 /**
  * Validation of create and update items: Kommo's rules as far as public sources show them,
- * reported in the `validation-errors` shape (kommo-api.md §4), plus the second 400 shape, the
- * `errors` map, for a loss reason on a lead that is not lost (kommo-fidelity.md #10).
+ * reported in the `validation-errors` shape (docs/kommo-api.md §4), plus the second 400 shape, the
+ * `errors` map, for a loss reason on a lead that is not lost (docs/kommo-fidelity.md #10).
  * Fields not listed here are ignored on write, as Kommo ignores read-only keys.
  */
 import { validateCustomFields, type CustomFieldContext, type FieldError } from './customFields';
@@ -31,7 +31,7 @@ const COMMON: Readonly<Record<string, FieldRule>> = {
 };
 
 /**
- * Writable fields per kind with their types; `price` may be fractional in Kommo (kommo-api.md §7).
+ * Writable fields per kind with their types; `price` may be fractional in Kommo (docs/kommo-api.md §7).
  * `status_id`/`pipeline_id` of leads are checked against each other in {@link validateItem}.
  */
 export const FIELD_RULES: Readonly<Record<EntityKind, Readonly<Record<string, FieldRule>>>> = {
@@ -120,7 +120,7 @@ function validateStage(item: Record<string, unknown>, current: EntityRecord | un
   }
 }
 
-/** `_embedded` on a write: tags, and links to entities that must exist (kommo-fidelity.md #1, #2). */
+/** `_embedded` on a write: tags, and links to entities that must exist (docs/kommo-fidelity.md #1, #2). */
 function validateEmbedded(kind: EntityKind, embedded: unknown, context: WriteContext): FieldError[] {
   if (embedded === undefined) return [];
   if (!isRecord(embedded)) return [{ code: 'InvalidType', path: '_embedded', detail: 'This value should be of type array.' }];
@@ -183,12 +183,12 @@ export function validateItem(kind: EntityKind, item: unknown, mode: WriteMode, c
   return errors;
 }
 
-/** The request_id an item is reported under: its own, or its index as the PHP SDK numbers items (§6). */
+/** The request_id an item is reported under: its own, or its index as the PHP SDK numbers items (docs/kommo-api.md §6). */
 export function requestIdOf(item: unknown, index: number): string {
   return isRecord(item) && item.request_id !== undefined ? String(item.request_id) : String(index);
 }
 
-/** `validation-errors` for a batch (kommo-api.md §4). */
+/** `validation-errors` for a batch (docs/kommo-api.md §4). */
 export function validateBatch(kind: EntityKind, items: readonly unknown[], mode: WriteMode, context: WriteContext): ValidationError[] {
   const report: ValidationError[] = [];
   items.forEach((item, index) => {
@@ -200,7 +200,7 @@ export function validateBatch(kind: EntityKind, items: readonly unknown[], mode:
 
 /**
  * Leads given a loss reason while they are not (or will not be) lost: Kommo answers these with
- * the `errors` map keyed by entity id (kommo-fidelity.md #10). A new lead has no id yet; it is
+ * the `errors` map keyed by entity id (docs/kommo-fidelity.md #10). A new lead has no id yet; it is
  * keyed by its request_id. Call after {@link validateBatch} found nothing.
  */
 export function lossReasonConflicts(items: readonly unknown[], mode: WriteMode, context: WriteContext): Record<string, string> {

@@ -6,7 +6,7 @@ const { sandbox } = useSandbox({ rateLimit: false });
 
 const account = (query = '') => call(sandbox().baseUrl, 'GET', `/api/v4/account${query}`, { token: sandbox().accessToken });
 
-describe('GET /api/v4/account (kommo-api.md §5, §6)', () => {
+describe('GET /api/v4/account (docs/kommo-api.md §5, §6)', () => {
   it('returns the default account with its core fields and self link', async () => {
     const response = await account();
     expect(response.status).toBe(200);

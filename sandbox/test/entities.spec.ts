@@ -14,7 +14,7 @@ function leads(count: number, extra: Record<string, unknown> = {}): Array<Record
   return Array.from({ length: count }, (_, index) => ({ name: `Bulk ${index}`, request_id: `r${index}`, ...extra }));
 }
 
-describe('list (kommo-api.md §5)', () => {
+describe('list (docs/kommo-api.md §5)', () => {
   it('returns a HAL page of the seeded leads with self links', async () => {
     const response = await api('GET', '/api/v4/leads');
     expect(response.status).toBe(200);
@@ -44,7 +44,7 @@ describe('list (kommo-api.md §5)', () => {
     expect(ids(await api('GET', '/api/v4/leads?limit=2&page=3'))).toEqual([1000005]);
   });
 
-  it('links next from a full last page, which then answers 204 (kommo-api.md §10.2)', async () => {
+  it('links next from a full last page, which then answers 204 (docs/kommo-api.md §10.2)', async () => {
     const full = await api('GET', '/api/v4/leads?limit=5');
     expect(full.json<ListBody>()._links.next).toBeDefined();
     const past = await api('GET', '/api/v4/leads?limit=5&page=2');
@@ -152,7 +152,7 @@ describe('get by id', () => {
   });
 });
 
-describe('batch create (kommo-api.md §6)', () => {
+describe('batch create (docs/kommo-api.md §6)', () => {
   it('creates items in order and echoes request_id', async () => {
     const response = await api('POST', '/api/v4/leads', [{ name: 'A', price: 10, request_id: 'first' }, { name: 'B', request_id: 'second' }]);
     expect(response.status).toBe(200);
@@ -189,7 +189,7 @@ describe('batch create (kommo-api.md §6)', () => {
     expect(sandbox().entities('tasks').at(-1)).toMatchObject({ text: 'Call back', entity_id: 1000002, is_completed: false, task_type_id: 1 });
   });
 
-  it('accepts 250 items and refuses 251 with 422 "Limit 250 per page" (kommo-api.md §0)', async () => {
+  it('accepts 250 items and refuses 251 with 422 "Limit 250 per page" (docs/kommo-api.md §0)', async () => {
     expect((await api('POST', '/api/v4/leads', leads(250))).status).toBe(200);
     const before = sandbox().entities('leads').length;
     const refused = await api('POST', '/api/v4/leads', leads(251));
@@ -227,7 +227,7 @@ describe('batch create (kommo-api.md §6)', () => {
     ['an unknown custom field', { custom_fields_values: [{ field_id: 1, values: [{ value: 'x' }] }] }, 'custom_fields_values.0.field_id', 'NotSupportedChoice'],
     ['custom field values not an array', { custom_fields_values: [{ field_id: 710003, values: 'x' }] }, 'custom_fields_values.0.values', 'InvalidType'],
     ['a bad select enum', { custom_fields_values: [{ field_id: 710001, values: [{ enum_id: 1 }] }] }, 'custom_fields_values.0.values.0.enum_id', 'NotSupportedChoice'],
-  ])('refuses %s with validation-errors and creates nothing (kommo-api.md §4)', async (_label, item, path, code) => {
+  ])('refuses %s with validation-errors and creates nothing (docs/kommo-api.md §4)', async (_label, item, path, code) => {
     const before = sandbox().entities('leads').length;
     const response = await api('POST', '/api/v4/leads', [{ name: 'fine', request_id: 'ok' }, { name: 'bad', ...item, request_id: 'bad' }]);
     expect(response.status).toBe(400);
@@ -268,7 +268,7 @@ describe('update', () => {
     expect(stored.find((lead) => lead.id === 1000003)).toMatchObject({ status_id: 142, closed_at: nowSeconds() });
   });
 
-  it('merges custom fields: omitted stay, values:null clears, none left reads null (kommo-api.md §7)', async () => {
+  it('merges custom fields: omitted stay, values:null clears, none left reads null (docs/kommo-api.md §7)', async () => {
     await api('PATCH', '/api/v4/leads/1000001', { custom_fields_values: [{ field_id: 710003, values: [{ value: 'ERP-9' }] }] });
     const merged = sandbox().entities('leads').find((lead) => lead.id === 1000001)?.custom_fields_values as Array<Record<string, unknown>>;
     expect(merged.map((field) => field.field_id)).toEqual([710001, 710003]);
@@ -302,7 +302,7 @@ describe('update', () => {
 });
 
 describe('routes and methods', () => {
-  it.each(['/api/v4/leads', '/api/v4/leads/1000001', '/api/v4/contacts/2000001', '/api/v4/tasks'])('answers DELETE %s with 405: Kommo has no delete (§6)', async (path) => {
+  it.each(['/api/v4/leads', '/api/v4/leads/1000001', '/api/v4/contacts/2000001', '/api/v4/tasks'])('answers DELETE %s with 405: Kommo has no delete (docs/kommo-api.md §6)', async (path) => {
     const response = await api('DELETE', path);
     expect(response.status).toBe(405);
     expect(response.headers['content-type']).toBe('application/problem+json');

@@ -34,7 +34,7 @@ function newSecret(fields?: Record<string, unknown>): string {
   return platform.createSecret({ ...pair, fields });
 }
 
-describe('GET /v2/workspaces/:ws/secrets/:id (elasticio-platform.md §3.3)', () => {
+describe('GET /v2/workspaces/:ws/secrets/:id (docs/elasticio-platform.md §3.3)', () => {
   it('returns the secret with its token and fields', async () => {
     const pair = kommo.issueTokens();
     const secretId = platform.createSecret({ ...pair, fields: { baseUrl: kommo.baseUrl, retries: '2' } });

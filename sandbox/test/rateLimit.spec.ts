@@ -3,7 +3,7 @@ import { DEFAULT_RATE_LIMIT, RateLimiter } from '../rateLimit';
 import { call } from './client';
 import { useSandbox } from './fixtures';
 
-describe('RateLimiter (kommo-api.md §3)', () => {
+describe('RateLimiter (docs/kommo-api.md §3)', () => {
   type Step = [atMs: number, expected: 'allow' | 'throttle' | 'banned'];
   const settings = { requestsPerSecond: 2, banAfterViolations: 2, banWindowMs: 5000, banMs: 10_000 };
 
@@ -67,7 +67,7 @@ describe('rate limiting over HTTP', () => {
     expect((await get()).status).toBe(200);
   });
 
-  it('omits the Retry-After header when configured so (Kommo’s gateway often does, §3)', async () => {
+  it('omits the Retry-After header when configured so (Kommo’s gateway often does, docs/kommo-api.md §3)', async () => {
     sandbox().configureRateLimit({ sendRetryAfterHeader: false });
     await burst(3);
     const throttled = await get();
