@@ -192,7 +192,10 @@ function customFieldMatches(record: Record<string, unknown>, filter: Extract<Fie
   const values = entry.values.filter(isRecord);
   if (filter.values.length > 0) {
     const wanted = filter.values.map((value) => value.toLowerCase());
-    const hit = values.some((value) => wanted.includes(String(value.value).toLowerCase()) || (value.enum_id !== undefined && wanted.includes(String(value.enum_id))));
+    // A checkbox is filtered as 1/0 (or true/false), a choice by its name or enum id, anything else by its text.
+    const asText = (value: Record<string, unknown>): string[] =>
+      typeof value.value === 'boolean' ? (value.value ? ['1', 'true'] : ['0', 'false']) : [String(value.value).toLowerCase(), ...(value.enum_id !== undefined ? [String(value.enum_id)] : [])];
+    const hit = values.some((value) => asText(value).some((text) => wanted.includes(text)));
     if (!hit) return false;
   }
   if (filter.from === undefined && filter.to === undefined) return true;

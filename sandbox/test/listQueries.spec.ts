@@ -34,6 +34,16 @@ describe('filter[custom_fields_values] (docs/kommo-fidelity.md #3)', () => {
     expect(await list('leads', `filter[custom_fields_values][710002][from]=${at + 60}`)).toEqual([]);
   });
 
+  it('filters a checkbox by 1 or 0', async () => {
+    const newsletter = (await api('GET', '/api/v4/contacts/custom_fields?filter[type][]=checkbox')).json<{ _embedded: { custom_fields: Array<{ id: number }> } }>()._embedded.custom_fields[0].id;
+    await api('PATCH', '/api/v4/contacts', [
+      { id: 2000002, custom_fields_values: [{ field_id: newsletter, values: [{ value: true }] }] },
+      { id: 2000003, custom_fields_values: [{ field_id: newsletter, values: [{ value: false }] }] },
+    ]);
+    expect(await list('contacts', `filter[custom_fields_values][${newsletter}][]=1`)).toEqual([2000002]);
+    expect(await list('contacts', `filter[custom_fields_values][${newsletter}][]=0`)).toEqual([2000003]);
+  });
+
   it('filters a numeric field by range, values stored as strings', async () => {
     const seats = (await api('GET', '/api/v4/leads/custom_fields?filter[type][]=numeric')).json<{ _embedded: { custom_fields: Array<{ id: number }> } }>()._embedded.custom_fields[0].id;
     await api('PATCH', '/api/v4/leads', [
