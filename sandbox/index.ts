@@ -9,7 +9,6 @@ export { NGINX_FORBIDDEN_HTML } from './problems';
 export { ChangeFeed } from './changes';
 export type { ChangeAction, ChangeListener, EntityChange } from './changes';
 export { ACCOUNT_ID, SUBDOMAIN, CURRENT_USER_ID } from './seed';
-export type { ExtensionContext, ExtensionFactory, SandboxExtension } from './extensions';
 export type { ApiRequest, Handler, Route } from './routes';
 export type {
   CustomFieldKind,

@@ -15,12 +15,11 @@ export type { ApiRequest, Handler, Route } from './routeKit';
 const CUSTOMERS_PATH = /^\/api\/v4\/customers(\/|$)/;
 
 /**
- * The router of `/api/v4`; `extraRoutes` (extensions) are tried first. Customers answer only
- * when the account has them on (`customersMode` periodicity or segments, docs/kommo-api.md §6).
+ * The router of `/api/v4`. Customers answer only when the account has them on (`customersMode`
+ * periodicity or segments, docs/kommo-api.md §6).
  */
-export function createApiRouter(context: RouteContext, extraRoutes: readonly Route[] = []): (request: ApiRequest) => Answer {
+export function createApiRouter(context: RouteContext): (request: ApiRequest) => Answer {
   const routes: Route[] = [
-    ...extraRoutes,
     ...metadataRoutes(context),
     ...complexLeadRoutes(context),
     ...relationRoutes(context),

@@ -12,7 +12,6 @@ import { setTimeout as sleep } from 'timers/promises';
 import { ChangeFeed } from './changes';
 import { SandboxClock } from './clock';
 import { CustomFieldCatalog } from './customFieldCatalog';
-import { EXTENSIONS, type SandboxExtension } from './extensions';
 import { KnobBox } from './knobs';
 import { BANNED, jsonAnswer, problemAnswer, writeAnswer, type Answer } from './answers';
 import { FaultBook } from './faults';
@@ -24,7 +23,6 @@ import { createApiRouter } from './routes';
 import { ACCOUNT_ID, CURRENT_USER_ID, SUBDOMAIN } from './seed';
 import { EntityStore } from './store';
 import type { CustomFieldKind, EntityKind, Fault, RateLimitSettings, RequestLogEntry, Sandbox, SandboxKnobs, SandboxOptions } from './types';
-import { isEntityKind } from './store';
 
 const DEFAULT_ACCESS_TOKEN_TTL_SECONDS = 86400;
 const TOKEN_PATH = '/oauth2/access_token';
@@ -52,7 +50,6 @@ class KommoSandbox implements Sandbox {
   private readonly clock: SandboxClock;
   private readonly knobBox: KnobBox;
   private readonly feed = new ChangeFeed();
-  private readonly extensions: SandboxExtension[];
   private readonly server: Server;
   private readonly tokens: TokenStore;
   private readonly initialPair: TokenPair;
@@ -82,20 +79,7 @@ class KommoSandbox implements Sandbox {
     };
     this.store = new EntityStore(options.seed ?? true, this.clock, this.feed, customFields);
     this.limiter = new RateLimiter(options.rateLimit ?? {});
-    this.extensions = EXTENSIONS.map((start) =>
-      start({
-        changes: this.changes,
-        clock: this.clock,
-        accountId: ACCOUNT_ID,
-        subdomain: SUBDOMAIN,
-        baseUrl: () => this.baseUrl,
-        entity: (kind, id) => (isEntityKind(kind) ? this.store.snapshot(kind, id) : undefined),
-      }),
-    );
-    this.route = createApiRouter(
-      { store: this.store, knobs: this.knobBox, clock: this.clock },
-      this.extensions.flatMap((extension) => extension.routes),
-    );
+    this.route = createApiRouter({ store: this.store, knobs: this.knobBox, clock: this.clock });
     this.server = createServer((req, res) => {
       this.handle(req, res).catch((error: unknown) => this.failInternally(res, error));
     });
@@ -169,11 +153,9 @@ class KommoSandbox implements Sandbox {
     this.limiter.reset();
     this.faults.clear();
     this.requestLog.length = 0;
-    for (const extension of this.extensions) extension.reset();
   }
 
   async close(): Promise<void> {
-    await Promise.all(this.extensions.map((extension) => extension.close()));
     const closed = new Promise<void>((resolve) => this.server.close(() => resolve()));
     // Hung requests and idle keep-alive sockets would hold close() open forever.
     this.server.closeAllConnections();
