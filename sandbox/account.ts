@@ -1,5 +1,7 @@
-/** Read-only account-level resources: `/account`, `/users`, `/leads/pipelines`. */
-import { ACCOUNT_ID, CURRENT_USER_ID, PIPELINE, SUBDOMAIN, TASK_TYPES, USERS, type User } from './seed';
+/** Read-only account-level resources: `/account`, `/users`, `/leads/pipelines`, statuses, loss reasons. */
+import { ACCOUNT_ID, CURRENT_USER_ID, LOSS_REASONS, PIPELINES, SUBDOMAIN, TASK_TYPES, USERS, type Pipeline, type PipelineStatus, type User } from './seed';
+import { offsetLabel } from './timezone';
+import type { SandboxKnobs } from './types';
 
 /** Fixed so that every run sees the same account (2024-01-15T10:00:00Z). */
 const ACCOUNT_CREATED_AT = 1705312800;
@@ -10,36 +12,44 @@ function link(origin: string, path: string): { self: { href: string } } {
   return { self: { href: `${origin}${path}` } };
 }
 
+/** What the account payload depends on at request time. */
+interface AccountState {
+  knobs: Readonly<SandboxKnobs>;
+  /** Kommo's clock (ms), for the zone's current offset. */
+  nowMs: number;
+}
+
 /** Extras of `?with=` that sit at the top level vs. under `_embedded`, as in Kommo's account model. */
-const TOP_LEVEL_EXTRAS: Readonly<Record<string, () => unknown>> = {
+const TOP_LEVEL_EXTRAS: Readonly<Record<string, (state: AccountState) => unknown>> = {
   amojo_id: () => 'f3c6340f-7b3e-4b7d-9f6a-5c2d1e0a9b81',
-  amojo_rights: () => ({ can_direct: true, can_create_groups: true }),
   uuid: () => '0a8b4e2c-6d1f-4c3a-b5e7-9f2d8c1a7e60',
   version: () => 11,
-  is_api_filter_enabled: () => true,
+  is_api_filter_enabled: (state) => !state.knobs.ignoreFilters,
   drive_url: () => 'https://drive-c.kommo.com',
   invoices_settings: () => ({ lang: 'en', invoices_catalog_id: null }),
 };
 
-const EMBEDDED_EXTRAS: Readonly<Record<string, () => unknown>> = {
+const EMBEDDED_EXTRAS: Readonly<Record<string, (state: AccountState) => unknown>> = {
+  // Under `_embedded`, as live answers show it (docs/kommo-fidelity.md #12).
+  amojo_rights: () => ({ can_direct: true, can_create_groups: true }),
   users_groups: () => [{ id: 0, name: 'Sales', uuid: null }],
   task_types: () => TASK_TYPES.map((type) => ({ ...type, color: null, icon_id: null })),
   entity_names: () => ({
     leads: { en: { singular_form: { default: 'Lead' }, plural_form: { default: 'Leads' }, gender: 'f' } },
   }),
-  datetime_settings: () => ({
+  datetime_settings: (state) => ({
     date_pattern: 'm/d/Y H:i',
     short_date_pattern: 'm/d/Y',
     short_time_pattern: 'H:i',
     date_format: 'm/d/Y',
     time_format: 'H:i',
-    timezone: 'America/New_York',
-    timezone_offset: '-05:00',
+    timezone: state.knobs.timezone,
+    timezone_offset: offsetLabel(state.knobs.timezone, state.nowMs),
   }),
 };
 
 /** `GET /api/v4/account?with=a,b` (docs/kommo-api.md §5, §6); unknown `with` parts are ignored. */
-export function accountPayload(origin: string, withParts: ReadonlySet<string>): Payload {
+export function accountPayload(origin: string, withParts: ReadonlySet<string>, state: AccountState): Payload {
   const account: Payload = {
     id: ACCOUNT_ID,
     name: 'Sandbox Trading LLC',
@@ -52,7 +62,7 @@ export function accountPayload(origin: string, withParts: ReadonlySet<string>): 
     country: 'US',
     currency: 'USD',
     currency_symbol: '$',
-    customers_mode: 'disabled',
+    customers_mode: state.knobs.customersMode,
     is_unsorted_on: true,
     is_loss_reason_enabled: true,
     is_helpbot_enabled: false,
@@ -62,8 +72,8 @@ export function accountPayload(origin: string, withParts: ReadonlySet<string>): 
   };
   const embedded: Payload = {};
   for (const part of withParts) {
-    if (TOP_LEVEL_EXTRAS[part]) account[part] = TOP_LEVEL_EXTRAS[part]();
-    else if (EMBEDDED_EXTRAS[part]) embedded[part] = EMBEDDED_EXTRAS[part]();
+    if (TOP_LEVEL_EXTRAS[part]) account[part] = TOP_LEVEL_EXTRAS[part](state);
+    else if (EMBEDDED_EXTRAS[part]) embedded[part] = EMBEDDED_EXTRAS[part](state);
   }
   account._links = link(origin, '/api/v4/account');
   if (Object.keys(embedded).length > 0) account._embedded = embedded;
@@ -103,27 +113,55 @@ export function usersPayload(origin: string): Payload {
   };
 }
 
-export function pipelinePayload(origin: string): Payload {
-  const { statuses, ...pipeline } = PIPELINE;
+export function statusPayload(origin: string, pipeline: Pipeline, status: PipelineStatus): Payload {
   return {
-    ...pipeline,
+    ...status,
+    pipeline_id: pipeline.id,
     account_id: ACCOUNT_ID,
-    _links: link(origin, `/api/v4/leads/pipelines/${PIPELINE.id}`),
-    _embedded: {
-      statuses: statuses.map((status) => ({
-        ...status,
-        pipeline_id: PIPELINE.id,
-        account_id: ACCOUNT_ID,
-        _links: link(origin, `/api/v4/leads/pipelines/${PIPELINE.id}/statuses/${status.id}`),
-      })),
-    },
+    _links: link(origin, `/api/v4/leads/pipelines/${pipeline.id}/statuses/${status.id}`),
+  };
+}
+
+export function statusesPayload(origin: string, pipeline: Pipeline): Payload {
+  return {
+    _total_items: pipeline.statuses.length,
+    _links: link(origin, `/api/v4/leads/pipelines/${pipeline.id}/statuses`),
+    _embedded: { statuses: pipeline.statuses.map((status) => statusPayload(origin, pipeline, status)) },
+  };
+}
+
+export function pipelinePayload(origin: string, pipeline: Pipeline): Payload {
+  return {
+    id: pipeline.id,
+    name: pipeline.name,
+    sort: pipeline.sort,
+    is_main: pipeline.is_main,
+    is_unsorted_on: pipeline.is_unsorted_on,
+    is_archive: pipeline.is_archive,
+    account_id: ACCOUNT_ID,
+    _links: link(origin, `/api/v4/leads/pipelines/${pipeline.id}`),
+    _embedded: { statuses: pipeline.statuses.map((status) => statusPayload(origin, pipeline, status)) },
   };
 }
 
 export function pipelinesPayload(origin: string): Payload {
   return {
-    _total_items: 1,
+    _total_items: PIPELINES.length,
     _links: link(origin, '/api/v4/leads/pipelines'),
-    _embedded: { pipelines: [pipelinePayload(origin)] },
+    _embedded: { pipelines: PIPELINES.map((pipeline) => pipelinePayload(origin, pipeline)) },
+  };
+}
+
+export function lossReasonPayload(origin: string, reason: (typeof LOSS_REASONS)[number]): Payload {
+  return { ...reason, created_at: ACCOUNT_CREATED_AT, updated_at: ACCOUNT_CREATED_AT, _links: link(origin, `/api/v4/leads/loss_reasons/${reason.id}`) };
+}
+
+export function lossReasonsPayload(origin: string): Payload {
+  return {
+    _total_items: LOSS_REASONS.length,
+    _page: 1,
+    _page_count: 1,
+    _links: link(origin, '/api/v4/leads/loss_reasons'),
+    _embedded: { loss_reasons: LOSS_REASONS.map((reason) => lossReasonPayload(origin, reason)) },
   };
 }

@@ -7,7 +7,18 @@
 /** What happened to one entity. `note`, `link` and `unlink` concern an entity without changing its fields. */
 export type ChangeAction = 'add' | 'update' | 'delete' | 'restore' | 'note' | 'link' | 'unlink';
 
-/** One applied write to one entity. Records are deep copies: listeners may keep them. */
+/**
+ * One applied write to one entity. Records are deep copies: listeners may keep them.
+ *
+ * How the sandbox publishes (so listeners can derive Kommo's events and webhooks):
+ * - a batch publishes one change per item, in item order, after the whole batch is applied;
+ * - `before`/`after` are the entity as `GET /{kind}/{id}` would show it with every relation
+ *   (`_embedded.tags`, `_embedded.contacts`/`companies`/`leads`/`customers`), without `_links`;
+ * - tags and custom fields changed by a write arrive inside that write's `update` (or `add`);
+ * - a link or unlink publishes one change per side (the lead's `link` to the contact and the
+ *   contact's `link` to the lead), after the `add`/`update` that carried it, if any;
+ * - a note publishes a `note` change on the entity it was added to (fields unchanged).
+ */
 export interface EntityChange {
   /** The collection, plural as in the API path: `leads`, `contacts`, `companies`, `tasks`, `customers`. */
   kind: string;

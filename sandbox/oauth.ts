@@ -1,9 +1,9 @@
 /**
  * Tokens of the default account and the token endpoint `POST /oauth2/access_token`
- * (docs/kommo-api.md §2.2–§2.4).
+ * (docs/kommo-api.md §2.2–docs/kommo-api.md §2.4).
  *
  * Refresh tokens are strictly single-use: the first refresh rotates the pair and the old refresh
- * token answers `Token has been revoked` from then on. §2.3 also describes a grace period until
+ * token answers `Token has been revoked` from then on. docs/kommo-api.md §2.3 also describes a grace period until
  * the new pair is used; we leave it out because it is undocumented in detail and the SDK
  * maintainer reports the strict behaviour (Issue #123), which is the one a client must survive.
  * An access token stays valid until it expires or is revoked, even after a refresh: access
@@ -126,7 +126,7 @@ export class TokenStore {
 
   private exchangeRefreshToken(refreshToken: string | undefined, redirectUri: string | undefined): TokenEndpointAnswer {
     if (refreshToken === undefined) return badRequest('Check the `refresh_token` parameter');
-    // Whether Kommo rejects a refresh without redirect_uri is undocumented (§2.2): we accept its
+    // Whether Kommo rejects a refresh without redirect_uri is undocumented (docs/kommo-api.md §2.2): we accept its
     // absence but reject a wrong one.
     if (redirectUri !== undefined && redirectUri !== this.client.redirectUri) return badRequest('Redirect URI mismatch');
     const record = this.refreshTokens.get(refreshToken);

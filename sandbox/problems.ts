@@ -1,6 +1,6 @@
 /**
  * Error bodies in Kommo's shapes: problem+json for API errors (docs/kommo-api.md §4), the OAuth
- * problem for the token endpoint (§2.4) and the nginx HTML page of a ban (§3).
+ * problem for the token endpoint (docs/kommo-api.md §2.4) and the nginx HTML page of a ban (docs/kommo-api.md §3).
  */
 import { randomBytes } from 'crypto';
 
@@ -69,7 +69,7 @@ export function oauthProblem(status: 400 | 401, hint: string): Problem {
   };
 }
 
-/** The page a banned client gets on every request: HTML, not JSON (docs/kommo-api.md §3, §10.9). */
+/** The page a banned client gets on every request: HTML, not JSON (docs/kommo-api.md §3, docs/kommo-api.md §10.9). */
 export const NGINX_FORBIDDEN_HTML = [
   '<html>',
   '<head><title>403 Forbidden</title></head>',
@@ -80,3 +80,11 @@ export const NGINX_FORBIDDEN_HTML = [
   '</html>',
   '',
 ].join('\r\n');
+
+/**
+ * Kommo's second 400 shape: a map from entity id to a reason, with the fixed detail
+ * "Invalid request body" (docs/kommo-fidelity.md #10).
+ */
+export function errorsMapProblem(errors: Record<string, string>): Problem {
+  return problem(400, 'Invalid request body', { errors });
+}

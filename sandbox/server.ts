@@ -9,6 +9,10 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from 'net';
 import { randomBytes, randomUUID } from 'crypto';
 import { setTimeout as sleep } from 'timers/promises';
+import { ChangeFeed } from './changes';
+import { SandboxClock } from './clock';
+import { CustomFieldCatalog } from './customFieldCatalog';
+import { KnobBox } from './knobs';
 import { BANNED, jsonAnswer, problemAnswer, writeAnswer, type Answer } from './answers';
 import { FaultBook } from './faults';
 import { parseBody, readRawBody, type ParsedBody } from './httpIo';
@@ -18,7 +22,7 @@ import { RateLimiter } from './rateLimit';
 import { createApiRouter } from './routes';
 import { ACCOUNT_ID, CURRENT_USER_ID, SUBDOMAIN } from './seed';
 import { EntityStore } from './store';
-import type { EntityKind, Fault, RateLimitSettings, RequestLogEntry, Sandbox, SandboxOptions } from './types';
+import type { CustomFieldKind, EntityKind, Fault, RateLimitSettings, RequestLogEntry, Sandbox, SandboxKnobs, SandboxOptions } from './types';
 
 const DEFAULT_ACCESS_TOKEN_TTL_SECONDS = 86400;
 const TOKEN_PATH = '/oauth2/access_token';
@@ -40,7 +44,12 @@ class KommoSandbox implements Sandbox {
   readonly accessToken: string;
   readonly refreshToken: string;
 
+  readonly changes: Pick<ChangeFeed, 'subscribe'>;
+
   private readonly now: () => number;
+  private readonly clock: SandboxClock;
+  private readonly knobBox: KnobBox;
+  private readonly feed = new ChangeFeed();
   private readonly server: Server;
   private readonly tokens: TokenStore;
   private readonly initialPair: TokenPair;
@@ -57,9 +66,20 @@ class KommoSandbox implements Sandbox {
     this.initialPair = this.tokens.issuePair();
     this.accessToken = this.initialPair.accessToken;
     this.refreshToken = this.initialPair.refreshToken;
-    this.store = new EntityStore(options.seed ?? true, () => Math.floor(this.now() / 1000));
+    this.clock = new SandboxClock(this.now);
+    this.changes = { subscribe: (listener) => this.feed.subscribe(listener) };
+    const catalog = new CustomFieldCatalog();
+    this.knobBox = new KnobBox(options, this.clock, catalog);
+    const knobBox = this.knobBox;
+    const customFields = {
+      catalog,
+      get timezone(): string {
+        return knobBox.values.timezone;
+      },
+    };
+    this.store = new EntityStore(options.seed ?? true, this.clock, this.feed, customFields);
     this.limiter = new RateLimiter(options.rateLimit ?? {});
-    this.route = createApiRouter(this.store);
+    this.route = createApiRouter({ store: this.store, knobs: this.knobBox, clock: this.clock });
     this.server = createServer((req, res) => {
       this.handle(req, res).catch((error: unknown) => this.failInternally(res, error));
     });
@@ -104,11 +124,28 @@ class KommoSandbox implements Sandbox {
     this.limiter.reset();
   }
 
+  configure(knobs: Partial<SandboxKnobs>): void {
+    this.knobBox.configure(knobs);
+  }
+
+  get knobs(): Readonly<SandboxKnobs> {
+    return structuredClone(this.knobBox.values);
+  }
+
   entities(kind: EntityKind): Array<Record<string, unknown>> {
-    return structuredClone(this.store.all(kind));
+    return this.store.all(kind).flatMap((record) => this.store.snapshot(kind, record.id) ?? []);
+  }
+
+  notes(kind: CustomFieldKind): Array<Record<string, unknown>> {
+    return structuredClone(this.store.notesOf(kind));
+  }
+
+  tags(kind: CustomFieldKind): Array<{ id: number; name: string; color: string | null }> {
+    return structuredClone(this.store.tags.list(kind));
   }
 
   reset(): void {
+    this.knobBox.restore();
     this.store.reset();
     this.tokens.revalidate(this.initialPair);
     this.limiter.configure(false);
@@ -147,9 +184,13 @@ class KommoSandbox implements Sandbox {
     if (fault?.kind === 'hang') return;
     if (fault?.kind === 'delay') await sleep(fault.ms);
     const faultFirst = fault && (fault.kind === 'status' || fault.kind === 'reset') && !fault.afterProcessing;
-    if (faultFirst) return this.answerWithFault(req, res, entry, fault);
+    if (faultFirst) {
+      await this.latency();
+      return this.answerWithFault(req, res, entry, fault);
+    }
 
     const answer = this.process(method, url, req, body, entry);
+    await this.latency();
     if (fault && (fault.kind === 'status' || fault.kind === 'reset')) return this.answerWithFault(req, res, entry, fault);
     this.respond(res, entry, answer);
   }
@@ -213,9 +254,16 @@ class KommoSandbox implements Sandbox {
     return fault.contentType ? { ...answer, contentType: fault.contentType } : answer;
   }
 
+  /** The latency knob: every answer waits this long (after the write was applied). */
+  private async latency(): Promise<void> {
+    const latencyMs = this.knobBox.values.latencyMs;
+    if (latencyMs > 0) await sleep(latencyMs);
+  }
+
   private respond(res: ServerResponse, entry: RequestLogEntry, answer: Answer): void {
     entry.status = answer.status;
-    writeAnswer(res, answer);
+    // The Date header follows Kommo's clock, offset knob included.
+    writeAnswer(res, { ...answer, headers: { date: new Date(this.clock.nowMs()).toUTCString(), ...answer.headers } });
   }
 
   private failInternally(res: ServerResponse, error: unknown): void {

@@ -3,9 +3,75 @@
  * Other folders (spec-e2e/, bench/, spec/) import these through sandbox/index.ts.
  */
 import type { IncomingMessage } from 'http';
+import type { ChangeFeed } from './changes';
 
-/** The four entity collections the sandbox stores and serves under `/api/v4/<kind>`. */
-export type EntityKind = 'leads' | 'contacts' | 'companies' | 'tasks';
+/** The entity collections the sandbox stores and serves under `/api/v4/<kind>` (customers behind `customersMode`). */
+export type EntityKind = 'leads' | 'contacts' | 'companies' | 'tasks' | 'customers';
+
+/** Kinds with custom fields, tags and notes. */
+export type CustomFieldKind = 'leads' | 'contacts' | 'companies' | 'customers';
+
+/**
+ * `customers_mode` of `/account` (the official SDK's `AccountModel` constants). Customers are
+ * served only in `periodicity` and `segments`; otherwise every `/api/v4/customers…` route
+ * answers 403 problem+json (a feature switched off is a permission matter, not a missing route).
+ */
+export type CustomersMode = 'unavailable' | 'disabled' | 'periodicity' | 'segments';
+
+/**
+ * Behaviour switches of a running sandbox. Each can be given at start ({@link SandboxOptions})
+ * and changed at run time with {@link Sandbox.configure}; `reset()` restores the start values.
+ */
+export interface SandboxKnobs {
+  /** Added to every answer, faults included, before it is written (ms). Default 0; benchmarks use 250. */
+  latencyMs: number;
+  /**
+   * Lists ordered by a field on which several objects tie (`order[updated_at]` with equal
+   * timestamps) come back in a shuffled order, different on every request, drawn from this
+   * seed. `false` (the default) breaks ties by id, a stable order Kommo does not promise.
+   */
+  unstableOrderSeed: number | false;
+  /**
+   * How far Kommo's clock is ahead (positive) or behind (negative) of the injected clock, in ms.
+   * It moves the `Date` header and every timestamp the sandbox stamps (`created_at`,
+   * `updated_at`, `closed_at`, notes, the change feed). Token lifetimes and the rate limit keep
+   * the injected clock. Default 0.
+   */
+  clockOffsetMs: number;
+  /** Status of a GET of an unknown id: 404 problem+json (default) or 204 with no body (docs/kommo-fidelity.md #13). */
+  unknownIdStatus: 404 | 204;
+  /**
+   * Answer of a single `PATCH /{kind}/{id}`: `flat` `{id, updated_at, _links}` as the official SDK
+   * reads it (default), or `embedded`, the batch envelope `{_links, _embedded: {<kind>: [...]}}`
+   * (docs/kommo-fidelity.md #14).
+   */
+  singlePatchAnswer: 'flat' | 'embedded';
+  /**
+   * An account where Kommo ignores API filters: every `filter[...]` of an entity list is dropped
+   * and the whole collection comes back (`query`, `order` and paging still apply), and
+   * `/account?with=is_api_filter_enabled` says `false` (docs/kommo-api.md §5). Default false.
+   */
+  ignoreFilters: boolean;
+  /** `customers_mode` of the account. Default `disabled`. */
+  customersMode: CustomersMode;
+  /**
+   * The account's IANA time zone, shown by `/account?with=datetime_settings`; `date` and
+   * `birthday` custom-field values are stored as 00:00 of their day in it. Default `America/New_York`.
+   */
+  timezone: string;
+  /**
+   * Duplicate control of `POST /leads/complex`: a new contact or company whose phone or email
+   * matches an existing one is not created; the existing one is linked and `merged` is true.
+   * Default true.
+   */
+  duplicateControl: boolean;
+  /**
+   * Extra custom fields per kind on top of the seeded ones (text, numeric, checkbox, select and
+   * date in turn, ids from x19001), e.g. `{ leads: 100 }`. Setting a count replaces the earlier
+   * extras of that kind. Default none.
+   */
+  extraCustomFields: Partial<Record<CustomFieldKind, number>>;
+}
 
 /**
  * Kommo's request-rate rules as the sandbox enforces them (docs/kommo-api.md §3).
@@ -30,8 +96,8 @@ export interface RateLimitSettings {
   retryAfterSeconds: number;
 }
 
-/** Options of {@link startSandbox}. */
-export interface SandboxOptions {
+/** Options of {@link startSandbox}; every knob of {@link SandboxKnobs} can be given here too. */
+export interface SandboxOptions extends Partial<SandboxKnobs> {
   /** Port on 127.0.0.1; 0 (the default) picks a free one. */
   port?: number;
   /** Rate-limit settings; `false` disables limiting (benchmarks). Default: enabled with the defaults. */
@@ -123,12 +189,26 @@ export interface Sandbox {
   /** A single-use authorization code for the `authorization_code` grant (an addition). */
   issueAuthorizationCode(): string;
   configureRateLimit(settings: Partial<RateLimitSettings> | false): void;
+  /** Change knobs at run time; throws a RangeError naming the knob on a bad value. */
+  configure(knobs: Partial<SandboxKnobs>): void;
+  /** The knobs in force now (a copy). */
+  readonly knobs: Readonly<SandboxKnobs>;
   /** Lift a ban and clear the counters. */
   resetRateLimit(): void;
-  /** Copies of the stored entities, in id order, for assertions. */
-  entities(kind: EntityKind): Array<Record<string, unknown>>;
   /**
-   * Back to the state after start: seeded entities, the initial token pair valid again
+   * The change feed: one `EntityChange` per applied write (see changes.ts), published after the
+   * write is applied and before the client gets its answer. `reset()` publishes nothing.
+   */
+  readonly changes: Pick<ChangeFeed, 'subscribe'>;
+  /** Copies of the stored entities, in id order, with their relations under `_embedded` (as the change feed has them). */
+  entities(kind: EntityKind): Array<Record<string, unknown>>;
+  /** Copies of the notes of a kind, in id order. */
+  notes(kind: CustomFieldKind): Array<Record<string, unknown>>;
+  /** Copies of the tags of a kind, in id order. */
+  tags(kind: CustomFieldKind): Array<{ id: number; name: string; color: string | null }>;
+  /**
+   * Back to the state after start: seeded entities (with their tags, links and notes), the
+   * knobs given at start, the initial token pair valid again
    * (un-revoked, unexpired, its refresh token unused), rate-limit settings from the options with
    * counters cleared, empty log and no faults. Other issued tokens keep their state, so secrets
    * of a fake platform stay usable across resets.

@@ -1,12 +1,17 @@
 /**
- * Validation of create and update items: a few realistic Kommo rules, reported in the
- * `validation-errors` shape (docs/kommo-api.md §4). Fields not listed here are ignored on write.
+ * Validation of create and update items: Kommo's rules as far as public sources show them,
+ * reported in the `validation-errors` shape (docs/kommo-api.md §4), plus the second 400 shape, the
+ * `errors` map, for a loss reason on a lead that is not lost (docs/kommo-fidelity.md #10).
+ * Fields not listed here are ignored on write, as Kommo ignores read-only keys.
  */
-import { validateCustomFields, type FieldError } from './customFields';
+import { validateCustomFields, type CustomFieldContext, type FieldError } from './customFields';
 import { isRecord } from './httpIo';
-import { PIPELINE, TASK_TYPES, USERS } from './seed';
+import { canLink, LINKABLE } from './links';
+import { findPipeline, LOSS_REASONS, LOST_STATUS_ID, PIPELINE, TASK_TYPES, USERS, type EntityRecord } from './seed';
+import { isCustomFieldKind } from './customFieldCatalog';
+import { validateTagRefs } from './tags';
 import type { ValidationError } from './problems';
-import type { EntityKind } from './types';
+import type { CustomFieldKind, EntityKind } from './types';
 
 interface FieldRule {
   type: 'string' | 'integer' | 'number' | 'boolean' | 'object';
@@ -15,7 +20,7 @@ interface FieldRule {
   choices?: readonly (number | string)[];
 }
 
-const USER_IDS = USERS.map((user) => user.id);
+export const USER_IDS: readonly number[] = USERS.map((user) => user.id);
 const TIMESTAMP: FieldRule = { type: 'integer' };
 const COMMON: Readonly<Record<string, FieldRule>> = {
   responsible_user_id: { type: 'integer', choices: USER_IDS },
@@ -25,15 +30,18 @@ const COMMON: Readonly<Record<string, FieldRule>> = {
   updated_at: TIMESTAMP,
 };
 
-/** Writable fields per kind with their types; `price` may be fractional in Kommo (docs/kommo-api.md §7). */
+/**
+ * Writable fields per kind with their types; `price` may be fractional in Kommo (docs/kommo-api.md §7).
+ * `status_id`/`pipeline_id` of leads are checked against each other in {@link validateItem}.
+ */
 export const FIELD_RULES: Readonly<Record<EntityKind, Readonly<Record<string, FieldRule>>>> = {
   leads: {
     ...COMMON,
     name: { type: 'string' },
     price: { type: 'number' },
-    status_id: { type: 'integer', choices: PIPELINE.statuses.map((status) => status.id) },
-    pipeline_id: { type: 'integer', choices: [PIPELINE.id] },
-    loss_reason_id: { type: 'integer', nullable: true },
+    status_id: { type: 'integer' },
+    pipeline_id: { type: 'integer' },
+    loss_reason_id: { type: 'integer', nullable: true, choices: LOSS_REASONS.map((reason) => reason.id) },
     closed_at: { type: 'integer', nullable: true },
   },
   contacts: {
@@ -56,6 +64,13 @@ export const FIELD_RULES: Readonly<Record<EntityKind, Readonly<Record<string, Fi
     is_completed: { type: 'boolean' },
     duration: { type: 'integer' },
     result: { type: 'object' },
+  },
+  customers: {
+    ...COMMON,
+    name: { type: 'string', requiredOnCreate: true },
+    next_price: { type: 'integer' },
+    next_date: { type: 'integer' },
+    periodicity: { type: 'integer' },
   },
 };
 
@@ -84,13 +99,62 @@ function hasType(value: unknown, type: FieldRule['type']): boolean {
 
 export type WriteMode = 'create' | 'update';
 
-/** Problems in one item; `existingIds` answers whether an update target exists. */
-export function validateItem(kind: EntityKind, item: unknown, mode: WriteMode, exists: (id: number) => boolean): FieldError[] {
-  if (!isRecord(item)) return [{ code: 'InvalidType', path: '', detail: 'This value should be of type object.' }];
+/** What validation needs to know about the account and its entities. */
+export interface WriteContext {
+  customFields: CustomFieldContext;
+  /** The stored entity, for existence checks and update targets. */
+  find(kind: EntityKind, id: number): EntityRecord | undefined;
+  tagExists(kind: CustomFieldKind, id: number): boolean;
+}
+
+/** Leads: the stage must belong to the pipeline the lead ends up in (142/143 belong to all). */
+function validateStage(item: Record<string, unknown>, current: EntityRecord | undefined, errors: FieldError[]): void {
+  if (item.pipeline_id !== undefined && Number.isInteger(item.pipeline_id) && !findPipeline(item.pipeline_id)) {
+    errors.push({ code: 'NotSupportedChoice', path: 'pipeline_id', detail: 'The value you selected is not a valid choice.' });
+    return;
+  }
+  if (item.status_id === undefined || !Number.isInteger(item.status_id)) return;
+  const pipeline = findPipeline(item.pipeline_id ?? current?.pipeline_id ?? PIPELINE.id);
+  if (!pipeline?.statuses.some((status) => status.id === item.status_id)) {
+    errors.push({ code: 'NotSupportedChoice', path: 'status_id', detail: 'The value you selected is not a valid choice.' });
+  }
+}
+
+/** `_embedded` on a write: tags, and links to entities that must exist (docs/kommo-fidelity.md #1, #2). */
+function validateEmbedded(kind: EntityKind, embedded: unknown, context: WriteContext): FieldError[] {
+  if (embedded === undefined) return [];
+  if (!isRecord(embedded)) return [{ code: 'InvalidType', path: '_embedded', detail: 'This value should be of type array.' }];
   const errors: FieldError[] = [];
+  if (embedded.tags !== undefined && embedded.tags !== null && isCustomFieldKind(kind)) {
+    errors.push(...validateTagRefs(embedded.tags, '_embedded.tags', (id) => context.tagExists(kind, id)));
+  }
+  for (const target of LINKABLE[kind] ?? []) {
+    const refs = embedded[target];
+    if (refs === undefined) continue;
+    if (!Array.isArray(refs)) {
+      errors.push({ code: 'InvalidType', path: `_embedded.${target}`, detail: 'This value should be of type array.' });
+      continue;
+    }
+    refs.forEach((ref: unknown, index) => {
+      const path = `_embedded.${target}.${index}`;
+      if (!isRecord(ref) || !Number.isInteger(ref.id)) errors.push({ code: 'InvalidType', path: `${path}.id`, detail: 'This value should be of type int.' });
+      else if (!context.find(target, ref.id as number)) errors.push({ code: 'NotFound', path: `${path}.id`, detail: 'Entity not found.' });
+      else if (ref.is_main !== undefined && typeof ref.is_main !== 'boolean') {
+        errors.push({ code: 'InvalidType', path: `${path}.is_main`, detail: 'This value should be of type bool.' });
+      }
+    });
+  }
+  return errors;
+}
+
+/** Problems in one item; on update, `item.id` must name a stored entity. */
+export function validateItem(kind: EntityKind, item: unknown, mode: WriteMode, context: WriteContext): FieldError[] {
+  if (!isRecord(item)) return [{ code: 'InvalidType', path: '', detail: 'This value should be of type array.' }];
+  const errors: FieldError[] = [];
+  let current: EntityRecord | undefined;
   if (mode === 'update') {
     if (!Number.isInteger(item.id)) errors.push({ code: 'InvalidType', path: 'id', detail: 'This value should be of type int.' });
-    else if (!exists(item.id as number)) errors.push({ code: 'NotFound', path: 'id', detail: 'Entity not found.' });
+    else if (!(current = context.find(kind, item.id as number))) errors.push({ code: 'NotFound', path: 'id', detail: 'Entity not found.' });
   }
   if (item.request_id !== undefined && typeof item.request_id !== 'string' && typeof item.request_id !== 'number') {
     errors.push({ code: 'InvalidType', path: 'request_id', detail: 'This value should be of type string.' });
@@ -108,18 +172,52 @@ export function validateItem(kind: EntityKind, item: unknown, mode: WriteMode, e
       errors.push({ code: 'NotSupportedChoice', path: field, detail: 'The value you selected is not a valid choice.' });
     }
   }
-  if (kind !== 'tasks' && item.custom_fields_values !== undefined) errors.push(...validateCustomFields(kind, item.custom_fields_values));
+  if (kind === 'leads') validateStage(item, current, errors);
+  if (kind !== 'tasks' && item.custom_fields_values !== undefined) errors.push(...validateCustomFields(kind, item.custom_fields_values, context.customFields));
+  if (kind !== 'tasks') errors.push(...validateEmbedded(kind, item._embedded, context));
+  if (isCustomFieldKind(kind)) {
+    for (const field of ['tags_to_add', 'tags_to_delete']) {
+      if (item[field] !== undefined) errors.push(...validateTagRefs(item[field], field, (id) => context.tagExists(kind, id)));
+    }
+  }
   return errors;
 }
 
-/** `validation-errors` for a batch; `request_id` falls back to the item index, as the PHP SDK numbers items (§6). */
-export function validateBatch(kind: EntityKind, items: readonly unknown[], mode: WriteMode, exists: (id: number) => boolean): ValidationError[] {
+/** The request_id an item is reported under: its own, or its index as the PHP SDK numbers items (docs/kommo-api.md §6). */
+export function requestIdOf(item: unknown, index: number): string {
+  return isRecord(item) && item.request_id !== undefined ? String(item.request_id) : String(index);
+}
+
+/** `validation-errors` for a batch (docs/kommo-api.md §4). */
+export function validateBatch(kind: EntityKind, items: readonly unknown[], mode: WriteMode, context: WriteContext): ValidationError[] {
   const report: ValidationError[] = [];
   items.forEach((item, index) => {
-    const errors = validateItem(kind, item, mode, exists);
-    if (errors.length === 0) return;
-    const requestId = isRecord(item) && item.request_id !== undefined ? String(item.request_id) : String(index);
-    report.push({ request_id: requestId, errors });
+    const errors = validateItem(kind, item, mode, context);
+    if (errors.length > 0) report.push({ request_id: requestIdOf(item, index), errors });
   });
   return report;
+}
+
+/**
+ * Leads given a loss reason while they are not (or will not be) lost: Kommo answers these with
+ * the `errors` map keyed by entity id (docs/kommo-fidelity.md #10). A new lead has no id yet; it is
+ * keyed by its request_id. Call after {@link validateBatch} found nothing.
+ */
+export function lossReasonConflicts(items: readonly unknown[], mode: WriteMode, context: WriteContext): Record<string, string> {
+  const conflicts: Record<string, string> = {};
+  items.forEach((item, index) => {
+    if (!isRecord(item) || item.loss_reason_id === undefined || item.loss_reason_id === null) return;
+    const current = mode === 'update' ? context.find('leads', item.id as number) : undefined;
+    const status = item.status_id ?? current?.status_id;
+    if (status !== LOST_STATUS_ID) {
+      conflicts[mode === 'update' ? String(item.id) : requestIdOf(item, index)] = 'Loss reason can be specified only for lost lead';
+    }
+  });
+  return conflicts;
+}
+
+/** Kinds a link may point at from `kind`, for link-route validation. */
+export function linkTargetError(kind: EntityKind, toKind: unknown, path: string): FieldError | undefined {
+  if (typeof toKind !== 'string') return { code: 'InvalidType', path, detail: 'This value should be of type string.' };
+  return canLink(kind, toKind as EntityKind) ? undefined : { code: 'NotSupportedChoice', path, detail: 'The value you selected is not a valid choice.' };
 }

@@ -47,6 +47,34 @@ describe('GET /api/v4/account (docs/kommo-api.md §5, §6)', () => {
   });
 });
 
+describe('account details the 2.0 component reads', () => {
+  it('puts amojo_rights under _embedded (docs/kommo-fidelity.md #12)', async () => {
+    const body = (await account('?with=amojo_rights')).json<{ _embedded: Record<string, unknown> } & Record<string, unknown>>();
+    expect(body).not.toHaveProperty('amojo_rights');
+    expect(body._embedded.amojo_rights).toEqual({ can_direct: expect.any(Boolean), can_create_groups: expect.any(Boolean) });
+  });
+
+  it.each([
+    [undefined, 'America/New_York', '-05:00'],
+    ['Europe/Moscow', 'Europe/Moscow', '+03:00'],
+    ['Asia/Kolkata', 'Asia/Kolkata', '+05:30'],
+  ])('shows the time zone %s in datetime_settings with its offset now', async (timezone, shown, offset) => {
+    if (timezone) sandbox().configure({ timezone });
+    const body = (await account('?with=datetime_settings')).json<{ _embedded: { datetime_settings: Record<string, unknown> } }>();
+    // The fixture clock is 2025-01-01: New York is on standard time.
+    expect(body._embedded.datetime_settings).toMatchObject({ timezone: shown, timezone_offset: offset });
+  });
+
+  it('refuses an unknown time zone naming the knob', () => {
+    expect(() => sandbox().configure({ timezone: 'Mars/Olympus' })).toThrow(/timezone.*Mars\/Olympus/);
+  });
+
+  it('reports customers_mode and is_api_filter_enabled from the knobs', async () => {
+    sandbox().configure({ customersMode: 'segments' });
+    expect((await account('?with=is_api_filter_enabled')).json()).toMatchObject({ customers_mode: 'segments', is_api_filter_enabled: true });
+  });
+});
+
 describe('seed: false', () => {
   it('starts empty: every list answers 204 and new ids start at the kind’s range', async () => {
     const empty = await startSandbox({ seed: false, rateLimit: false });

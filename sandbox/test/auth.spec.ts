@@ -67,7 +67,7 @@ describe('bearer auth on /api/v4 (docs/kommo-api.md §2.4)', () => {
   });
 });
 
-describe('POST /oauth2/access_token (docs/kommo-api.md §2.2, §2.3)', () => {
+describe('POST /oauth2/access_token (docs/kommo-api.md §2.2, docs/kommo-api.md §2.3)', () => {
   it('refreshes with Kommo’s response shape and rotates the refresh token', async () => {
     const response = await tokenRequest(refreshFields(sandbox().refreshToken));
     expect(response.status).toBe(200);
@@ -157,7 +157,7 @@ describe('POST /oauth2/access_token (docs/kommo-api.md §2.2, §2.3)', () => {
     expect((await tokenRequest(refreshFields(sandbox().refreshToken))).status).toBe(200);
   });
 
-  it('accepts a refresh without redirect_uri (undocumented either way, §2.2)', async () => {
+  it('accepts a refresh without redirect_uri (undocumented either way, docs/kommo-api.md §2.2)', async () => {
     const fields = refreshFields(sandbox().refreshToken);
     delete fields.redirect_uri;
     expect((await tokenRequest(fields)).status).toBe(200);

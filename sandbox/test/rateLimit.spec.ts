@@ -67,7 +67,7 @@ describe('rate limiting over HTTP', () => {
     expect((await get()).status).toBe(200);
   });
 
-  it('omits the Retry-After header when configured so (Kommo’s gateway often does, §3)', async () => {
+  it('omits the Retry-After header when configured so (Kommo’s gateway often does, docs/kommo-api.md §3)', async () => {
     sandbox().configureRateLimit({ sendRetryAfterHeader: false });
     await burst(3);
     const throttled = await get();
