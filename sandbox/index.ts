@@ -21,3 +21,11 @@ export type {
   Sandbox,
   SandboxOptions,
 } from './types';
+export type {
+  JournalEvent,
+  SandboxWebhooks,
+  WebhookDelivery,
+  WebhookDeliveryOutcome,
+  WebhookDispatchSettings,
+  WebhookSubscription,
+} from './webhookTypes';

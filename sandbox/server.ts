@@ -16,9 +16,16 @@ import { TokenStore, type AccessGrant, type TokenPair } from './oauth';
 import { problem, serverErrorProblem, unauthorizedProblem } from './problems';
 import { RateLimiter } from './rateLimit';
 import { createApiRouter } from './routes';
+import { ChangeFeed } from './changes';
+import { WebhookDispatcher } from './dispatcher';
+import { EventJournal } from './events';
+import { createJournalRouter } from './journalRoutes';
+import { WebhookRegistry } from './webhooks';
+import { accountTimeZone } from './webhookPayload';
 import { ACCOUNT_ID, CURRENT_USER_ID, SUBDOMAIN } from './seed';
 import { EntityStore } from './store';
 import type { EntityKind, Fault, RateLimitSettings, RequestLogEntry, Sandbox, SandboxOptions } from './types';
+import type { JournalEvent, SandboxWebhooks } from './webhookTypes';
 
 const DEFAULT_ACCESS_TOKEN_TTL_SECONDS = 86400;
 const TOKEN_PATH = '/oauth2/access_token';
@@ -48,6 +55,12 @@ class KommoSandbox implements Sandbox {
   private readonly limiter: RateLimiter;
   private readonly faults = new FaultBook();
   private readonly route: ReturnType<typeof createApiRouter>;
+  // Events journal and webhooks: both follow the store's change feed.
+  private readonly journal = new EventJournal(ACCOUNT_ID);
+  private readonly webhookRegistry: WebhookRegistry;
+  private readonly dispatcher: WebhookDispatcher;
+  private readonly journalRoute: ReturnType<typeof createJournalRouter>;
+  readonly webhooks: SandboxWebhooks;
 
   constructor(private readonly options: SandboxOptions) {
     this.now = options.now ?? Date.now;
@@ -57,7 +70,21 @@ class KommoSandbox implements Sandbox {
     this.initialPair = this.tokens.issuePair();
     this.accessToken = this.initialPair.accessToken;
     this.refreshToken = this.initialPair.refreshToken;
-    this.store = new EntityStore(options.seed ?? true, () => Math.floor(this.now() / 1000));
+    const feed = new ChangeFeed();
+    this.store = new EntityStore(options.seed ?? true, () => Math.floor(this.now() / 1000), feed);
+    this.webhookRegistry = new WebhookRegistry(ACCOUNT_ID, () => this.now());
+    const account = { id: ACCOUNT_ID, subdomain: SUBDOMAIN, timeZone: accountTimeZone() };
+    this.dispatcher = new WebhookDispatcher(this.webhookRegistry, account, () => this.now(), options.webhooks);
+    feed.subscribe((change) => this.journal.record(change));
+    feed.subscribe((change) => this.dispatcher.accept(change));
+    this.journalRoute = createJournalRouter(this.journal, this.webhookRegistry);
+    this.webhooks = {
+      deliveries: this.dispatcher.deliveries,
+      subscriptions: () => this.webhookRegistry.list(),
+      disable: (destination) => this.webhookRegistry.disable(destination),
+      configure: (settings) => this.dispatcher.configure(settings),
+      idle: () => this.dispatcher.idle(),
+    };
     this.limiter = new RateLimiter(options.rateLimit ?? {});
     this.route = createApiRouter(this.store);
     this.server = createServer((req, res) => {
@@ -108,8 +135,15 @@ class KommoSandbox implements Sandbox {
     return structuredClone(this.store.all(kind));
   }
 
+  events(): JournalEvent[] {
+    return structuredClone([...this.journal.all()]);
+  }
+
   reset(): void {
     this.store.reset();
+    this.journal.reset();
+    this.webhookRegistry.reset();
+    this.dispatcher.reset();
     this.tokens.revalidate(this.initialPair);
     this.limiter.configure(false);
     this.limiter.configure(this.options.rateLimit ?? {});
@@ -119,6 +153,7 @@ class KommoSandbox implements Sandbox {
   }
 
   async close(): Promise<void> {
+    this.dispatcher.close();
     const closed = new Promise<void>((resolve) => this.server.close(() => resolve()));
     // Hung requests and idle keep-alive sockets would hold close() open forever.
     this.server.closeAllConnections();
@@ -172,7 +207,8 @@ class KommoSandbox implements Sandbox {
     entry.authorization = auth.kind;
     if (auth.kind !== 'valid') return problemAnswer(unauthorizedProblem());
     entry.accountId = auth.grant.accountId;
-    return this.route({ method, url, origin: url.origin, body, grant: auth.grant });
+    const request = { method, url, origin: url.origin, body, grant: auth.grant };
+    return this.journalRoute(request) ?? this.route(request);
   }
 
   private authenticate(req: IncomingMessage): AuthVerdict {

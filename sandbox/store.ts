@@ -3,6 +3,7 @@
  * only applies them with Kommo's defaults and bookkeeping (`updated_at`, `updated_by`).
  */
 import { mergeCustomFields } from './customFields';
+import type { ChangeFeed } from './changes';
 import { isRecord } from './httpIo';
 import { ACCOUNT_ID, CLOSED_STATUS_IDS, FIRST_STATUS_ID, ID_RANGES, PIPELINE, seedEntities, type EntityRecord } from './seed';
 import { FIELD_RULES } from './validation';
@@ -79,6 +80,8 @@ export class EntityStore {
   constructor(
     private readonly seeded: boolean,
     private readonly nowSeconds: () => number,
+    /** Receives every applied write (the events journal, the webhook dispatcher); seeding publishes nothing. */
+    private readonly feed?: ChangeFeed,
   ) {
     this.reset();
   }
@@ -107,7 +110,7 @@ export class EntityStore {
 
   /** Create validated items, all or nothing, in order. */
   create(kind: EntityKind, items: ReadonlyArray<Record<string, unknown>>, userId: number): EntityRecord[] {
-    return items.map((item) => {
+    const created = items.map((item) => {
       const id = this.nextIds.get(kind) ?? ID_RANGES[kind];
       this.nextIds.set(kind, id + 1);
       const record = defaultsFor(kind, id, userId, this.nowSeconds());
@@ -118,18 +121,28 @@ export class EntityStore {
       this.kindRecords(kind).set(id, record);
       return record;
     });
+    for (const record of created) this.publish(kind, 'add', userId, undefined, record);
+    return created;
   }
 
   /** Update validated items whose ids exist; `updated_at`/`updated_by` move unless the item sets them. */
   update(kind: EntityKind, items: ReadonlyArray<Record<string, unknown>>, userId: number): EntityRecord[] {
-    return items.map((item) => {
+    const updated = items.map((item) => {
       const record = this.get(kind, item.id as number);
       if (!record) throw new Error(`update of unknown ${kind} ${String(item.id)} (validate first)`);
+      const before = structuredClone(record);
       record.updated_at = this.nowSeconds();
       record.updated_by = userId;
       this.apply(kind, record, item);
-      return record;
+      return { before, record };
     });
+    for (const { before, record } of updated) this.publish(kind, 'update', userId, before, record);
+    return updated.map(({ record }) => record);
+  }
+
+  /** Tell the feed about an applied write, with copies so listeners may keep them. */
+  private publish(kind: EntityKind, action: 'add' | 'update', userId: number, before: EntityRecord | undefined, after: EntityRecord): void {
+    this.feed?.publish({ kind, action, id: after.id, before, after: structuredClone(after), atSeconds: this.nowSeconds(), userId });
   }
 
   private apply(kind: EntityKind, record: EntityRecord, item: Record<string, unknown>): void {

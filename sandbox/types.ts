@@ -3,6 +3,7 @@
  * Other folders (spec-e2e/, bench/, spec/) import these through sandbox/index.ts.
  */
 import type { IncomingMessage } from 'http';
+import type { JournalEvent, SandboxWebhooks, WebhookDispatchSettings } from './webhookTypes';
 
 /** The four entity collections the sandbox stores and serves under `/api/v4/<kind>`. */
 export type EntityKind = 'leads' | 'contacts' | 'companies' | 'tasks';
@@ -42,6 +43,8 @@ export interface SandboxOptions {
   now?: () => number;
   /** Lifetime of issued access tokens. Default 86400 (kommo-api.md §2.3). */
   accessTokenTtlSeconds?: number;
+  /** Webhook dispatcher tunables (coalescing window, 2 s timeout, 100 failures in 2 h); `reset()` restores them. */
+  webhooks?: Partial<WebhookDispatchSettings>;
 }
 
 /** One request received by the Kommo side, recorded on arrival and completed when answered. */
@@ -125,6 +128,10 @@ export interface Sandbox {
   configureRateLimit(settings: Partial<RateLimitSettings> | false): void;
   /** Lift a ban and clear the counters. */
   resetRateLimit(): void;
+  /** Webhook subscriptions, the dispatcher's delivery log and a way to wait for pending deliveries. */
+  readonly webhooks: SandboxWebhooks;
+  /** Copies of the events journal (`GET /api/v4/events`), in the order they were logged. */
+  events(): JournalEvent[];
   /** Copies of the stored entities, in id order, for assertions. */
   entities(kind: EntityKind): Array<Record<string, unknown>>;
   /**
