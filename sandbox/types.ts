@@ -137,7 +137,8 @@ export interface Sandbox {
   /**
    * Back to the state after start: seeded entities, the initial token pair valid again
    * (un-revoked, unexpired, its refresh token unused), rate-limit settings from the options with
-   * counters cleared, empty log and no faults. Other issued tokens keep their state, so secrets
+   * counters cleared, empty log and no faults, an empty events journal, no webhook subscriptions,
+   * an empty delivery log and the start webhook settings. Other issued tokens keep their state, so secrets
    * of a fake platform stay usable across resets.
    */
   reset(): void;
