@@ -27,3 +27,11 @@ export type {
   SandboxKnobs,
   SandboxOptions,
 } from './types';
+export type {
+  JournalEvent,
+  SandboxWebhooks,
+  WebhookDelivery,
+  WebhookDeliveryOutcome,
+  WebhookDispatchSettings,
+  WebhookSubscription,
+} from './webhookTypes';

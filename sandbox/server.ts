@@ -20,9 +20,14 @@ import { TokenStore, type AccessGrant, type TokenPair } from './oauth';
 import { problem, serverErrorProblem, unauthorizedProblem } from './problems';
 import { RateLimiter } from './rateLimit';
 import { createApiRouter } from './routes';
+import { WebhookDispatcher } from './dispatcher';
+import { EventJournal } from './events';
+import { createJournalRouter } from './journalRoutes';
+import { WebhookRegistry } from './webhooks';
 import { ACCOUNT_ID, CURRENT_USER_ID, SUBDOMAIN } from './seed';
 import { EntityStore } from './store';
 import type { CustomFieldKind, EntityKind, Fault, RateLimitSettings, RequestLogEntry, Sandbox, SandboxKnobs, SandboxOptions } from './types';
+import type { JournalEvent, SandboxWebhooks } from './webhookTypes';
 
 const DEFAULT_ACCESS_TOKEN_TTL_SECONDS = 86400;
 const TOKEN_PATH = '/oauth2/access_token';
@@ -57,6 +62,12 @@ class KommoSandbox implements Sandbox {
   private readonly limiter: RateLimiter;
   private readonly faults = new FaultBook();
   private readonly route: ReturnType<typeof createApiRouter>;
+  // Events journal and webhooks: both follow the store's change feed.
+  private readonly journal = new EventJournal(ACCOUNT_ID);
+  private readonly webhookRegistry: WebhookRegistry;
+  private readonly dispatcher: WebhookDispatcher;
+  private readonly journalRoute: ReturnType<typeof createJournalRouter>;
+  readonly webhooks: SandboxWebhooks;
 
   constructor(private readonly options: SandboxOptions) {
     this.now = options.now ?? Date.now;
@@ -78,6 +89,26 @@ class KommoSandbox implements Sandbox {
       },
     };
     this.store = new EntityStore(options.seed ?? true, this.clock, this.feed, customFields);
+    // The journal and the dispatcher follow the store's change feed, on Kommo's clock.
+    this.webhookRegistry = new WebhookRegistry(ACCOUNT_ID, () => this.clock.nowMs());
+    const account = {
+      id: ACCOUNT_ID,
+      subdomain: SUBDOMAIN,
+      get timeZone(): string {
+        return knobBox.values.timezone;
+      },
+    };
+    this.dispatcher = new WebhookDispatcher(this.webhookRegistry, account, () => this.clock.nowMs(), options.webhooks);
+    this.feed.subscribe((change) => this.journal.record(change));
+    this.feed.subscribe((change) => this.dispatcher.accept(change));
+    this.journalRoute = createJournalRouter(this.journal, this.webhookRegistry);
+    this.webhooks = {
+      deliveries: this.dispatcher.deliveries,
+      subscriptions: () => this.webhookRegistry.list(),
+      disable: (destination) => this.webhookRegistry.disable(destination),
+      configure: (settings) => this.dispatcher.configure(settings),
+      idle: () => this.dispatcher.idle(),
+    };
     this.limiter = new RateLimiter(options.rateLimit ?? {});
     this.route = createApiRouter({ store: this.store, knobs: this.knobBox, clock: this.clock });
     this.server = createServer((req, res) => {
@@ -144,9 +175,16 @@ class KommoSandbox implements Sandbox {
     return structuredClone(this.store.tags.list(kind));
   }
 
+  events(): JournalEvent[] {
+    return structuredClone([...this.journal.all()]);
+  }
+
   reset(): void {
     this.knobBox.restore();
     this.store.reset();
+    this.journal.reset();
+    this.webhookRegistry.reset();
+    this.dispatcher.reset();
     this.tokens.revalidate(this.initialPair);
     this.limiter.configure(false);
     this.limiter.configure(this.options.rateLimit ?? {});
@@ -156,6 +194,7 @@ class KommoSandbox implements Sandbox {
   }
 
   async close(): Promise<void> {
+    this.dispatcher.close();
     const closed = new Promise<void>((resolve) => this.server.close(() => resolve()));
     // Hung requests and idle keep-alive sockets would hold close() open forever.
     this.server.closeAllConnections();
@@ -213,7 +252,8 @@ class KommoSandbox implements Sandbox {
     entry.authorization = auth.kind;
     if (auth.kind !== 'valid') return problemAnswer(unauthorizedProblem());
     entry.accountId = auth.grant.accountId;
-    return this.route({ method, url, origin: url.origin, body, grant: auth.grant });
+    const request = { method, url, origin: url.origin, body, grant: auth.grant };
+    return this.journalRoute(request) ?? this.route(request);
   }
 
   private authenticate(req: IncomingMessage): AuthVerdict {

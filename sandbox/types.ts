@@ -4,6 +4,7 @@
  */
 import type { IncomingMessage } from 'http';
 import type { ChangeFeed } from './changes';
+import type { JournalEvent, SandboxWebhooks, WebhookDispatchSettings } from './webhookTypes';
 
 /** The entity collections the sandbox stores and serves under `/api/v4/<kind>` (customers behind `customersMode`). */
 export type EntityKind = 'leads' | 'contacts' | 'companies' | 'tasks' | 'customers';
@@ -108,6 +109,8 @@ export interface SandboxOptions extends Partial<SandboxKnobs> {
   now?: () => number;
   /** Lifetime of issued access tokens. Default 86400 (docs/kommo-api.md §2.3). */
   accessTokenTtlSeconds?: number;
+  /** Webhook dispatcher tunables (coalescing window, 2 s timeout, 100 failures in 2 h); `reset()` restores them. */
+  webhooks?: Partial<WebhookDispatchSettings>;
 }
 
 /** One request received by the Kommo side, recorded on arrival and completed when answered. */
@@ -195,6 +198,10 @@ export interface Sandbox {
   readonly knobs: Readonly<SandboxKnobs>;
   /** Lift a ban and clear the counters. */
   resetRateLimit(): void;
+  /** Webhook subscriptions, the dispatcher's delivery log and a way to wait for pending deliveries. */
+  readonly webhooks: SandboxWebhooks;
+  /** Copies of the events journal (`GET /api/v4/events`), in the order they were logged. */
+  events(): JournalEvent[];
   /**
    * The change feed: one `EntityChange` per applied write (see changes.ts), published after the
    * write is applied and before the client gets its answer. `reset()` publishes nothing.
@@ -210,7 +217,8 @@ export interface Sandbox {
    * Back to the state after start: seeded entities (with their tags, links and notes), the
    * knobs given at start, the initial token pair valid again
    * (un-revoked, unexpired, its refresh token unused), rate-limit settings from the options with
-   * counters cleared, empty log and no faults. Other issued tokens keep their state, so secrets
+   * counters cleared, empty log and no faults, an empty events journal, no webhook subscriptions,
+   * an empty delivery log and the start webhook settings. Other issued tokens keep their state, so secrets
    * of a fake platform stay usable across resets.
    */
   reset(): void;
