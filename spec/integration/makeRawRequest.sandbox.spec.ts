@@ -4,7 +4,7 @@
  * the retry policy against scripted faults. No nock.
  */
 import { processAction } from '../../lib/actions/makeRawRequest';
-import { clearSecretCache } from '../../lib/client/auth';
+import { reset } from '../../lib/processScope';
 import type { FakePlatform, Sandbox } from '../../sandbox';
 import { startFakePlatform, startSandbox } from '../../sandbox';
 import { allStrings, recordingContext, rejection } from '../helpers';
@@ -34,7 +34,7 @@ afterAll(async () => {
 
 beforeEach(() => {
   sandbox.reset();
-  clearSecretCache();
+  reset();
   platform.calls.length = 0;
   secretId = platform.createSecret({ accessToken: sandbox.accessToken, refreshToken: sandbox.refreshToken, fields: { baseUrl: sandbox.baseUrl, retries: 2 } });
 });
