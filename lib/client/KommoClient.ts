@@ -228,7 +228,12 @@ export class KommoClient implements KommoApi {
         throw networkError(identity, this.base.origin, outcome.code, this.settings.requestTimeoutMs, outcome.cause);
       }
       throw httpError({
-        ...identity, ...outcome, search: url.search, retryAfterMs: decision.retryAfterMs, hint: options.hints?.[outcome.status],
+        ...identity,
+        ...outcome,
+        search: url.search,
+        secrets: [token],
+        retryAfterMs: decision.retryAfterMs,
+        hint: options.hints?.[outcome.status],
       });
     }
   }

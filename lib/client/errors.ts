@@ -163,7 +163,11 @@ const TEXT_EXCERPT_CHARS = 300;
 /** Query values shorter than this are left in Kommo's text: cutting every `5` of `limit=5` would garble it. */
 const MIN_REDACTED_LENGTH = 4;
 
-const REDACTED = '[query value removed]';
+/** A query value with this many digits may be a phone number, which Kommo may quote as digits only. */
+const MIN_PHONE_DIGITS = 7;
+
+const QUERY_REDACTED = '[query value removed]';
+const SECRET_REDACTED = '[secret removed]';
 
 function attemptsText(attempts: number): string {
   return attempts === 1 ? '1 attempt' : `${attempts} attempts`;
@@ -261,17 +265,28 @@ function queryFragments(search: string): string[] {
       // A malformed escape: the raw form is all there is.
     }
   }
-  for (const value of new URLSearchParams(query).values()) fragments.add(value.trim());
+  for (const value of new URLSearchParams(query).values()) {
+    fragments.add(value.trim());
+    // Kommo may quote a search normalised: without the `+` of a phone, or as its digits only.
+    fragments.add(value.replace(/^[^\p{L}\p{N}]+|[^\p{L}\p{N}]+$/gu, ''));
+    const digits = value.replace(/\D/g, '');
+    if (digits.length >= MIN_PHONE_DIGITS) fragments.add(digits);
+  }
   return [...fragments].filter((fragment) => fragment.length >= MIN_REDACTED_LENGTH).sort((a, b) => b.length - a.length);
 }
 
 /**
- * Returns a function that cuts the query's values out of every string of a value (deeply). Keys
- * are kept: they are Kommo's field names and entity ids, which a batch needs to map reasons back.
+ * Returns a function that cuts the query's values and the given secrets (the token the request
+ * carried: a proxy's error page may echo request headers) out of every string of a value, deeply.
+ * Keys are kept: they are Kommo's field names and entity ids, which a batch needs to map reasons back.
  */
-function queryRedactor(search: string): <T>(value: T) => T {
-  const fragments = queryFragments(search);
-  const redactText = (text: string): string => fragments.reduce((result, fragment) => result.split(fragment).join(REDACTED), text);
+function redactor(search: string, secrets: readonly string[]): <T>(value: T) => T {
+  const fragments: Array<[string, string]> = [
+    ...secrets.filter((secret) => secret.length >= MIN_REDACTED_LENGTH)
+      .flatMap((secret): Array<[string, string]> => [[`Bearer ${secret}`, SECRET_REDACTED], [secret, SECRET_REDACTED]]),
+    ...queryFragments(search).map((fragment): [string, string] => [fragment, QUERY_REDACTED]),
+  ];
+  const redactText = (text: string): string => fragments.reduce((result, [fragment, replacement]) => result.split(fragment).join(replacement), text);
   const redact = (value: unknown): unknown => {
     if (typeof value === 'string') return redactText(value);
     if (Array.isArray(value)) return value.map(redact);
@@ -285,6 +300,8 @@ function queryRedactor(search: string): <T>(value: T) => T {
 export interface HttpFailureInput extends RequestIdentity {
   /** The request's query string (`?…` or `''`): never shown, and cut out of what Kommo said. */
   search?: string;
+  /** Secrets the request carried (its token): cut out of what Kommo said, should it echo them. */
+  secrets?: readonly string[];
   status: number;
   statusText?: string;
   headers: Record<string, string>;
@@ -297,7 +314,7 @@ export interface HttpFailureInput extends RequestIdentity {
 
 /** The factory: maps a final non-2xx answer to the right error class with a message a person can act on. */
 export function httpError(input: HttpFailureInput): KommoHttpError {
-  const redact = queryRedactor(input.search ?? '');
+  const redact = redactor(input.search ?? '', input.secrets ?? []);
   const contentType = input.headers['content-type'] ?? '';
   const isHtml = contentType.startsWith('text/html') || (typeof input.body === 'string' && /^\s*</.test(input.body));
   const body = redact(input.body);

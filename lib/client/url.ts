@@ -131,9 +131,9 @@ export function resolveApiUrl(base: AccountBase, url: unknown): URL {
  * A trusted entity path the component builds (`leads`, `leads/123`, `leads/custom_fields`,
  * `events/types`, `leads/pipelines/5/statuses`): one to eight segments of ASCII letters, digits,
  * `_` and `-`, the first a name. Stricter than {@link resolveApiUrl}, which reads what a person
- * typed: no leading `/`, no `api/v4/` prefix, no dots, no query (it comes from the query encoder).
+ * typed: no leading `/`, no `api/…` prefix, no dots, no query (it comes from the query encoder).
  */
-const ENTITY_PATH = /^[A-Za-z][A-Za-z0-9_-]{0,63}(?:\/[A-Za-z0-9_-]{1,64}){0,7}$/;
+const ENTITY_PATH = /^(?!api(?:\/|$))[A-Za-z][A-Za-z0-9_-]{0,63}(?:\/[A-Za-z0-9_-]{1,64}){0,7}$/;
 
 /**
  * The URL of an entity path below the account's `/api/v4/`, with an already encoded query
