@@ -62,7 +62,7 @@ export interface StepDefinition<Cfg, Out> {
    * Handles one message: returns the body of the one outgoing message, or nothing (after
    * emitting its messages itself, or to emit none). Throws to fail the message.
    */
-  run(body: unknown, step: StepContext<Cfg>): Promise<Out | undefined>;
+  run(body: unknown, step: StepContext<Cfg>): Promise<Out | undefined | void>;
   /** When true for `cfg`, a KommoRateLimitError before any emitted data becomes a rebound instead of a failure. */
   reboundOnRateLimit?: (cfg: Cfg) => boolean;
   /** Client settings for this step (e.g. fewer retries). */
@@ -148,7 +148,7 @@ export function step<Cfg extends CredentialConfig, Out>(definition: StepDefiniti
       };
       try {
         const body = await definition.run(message.body, context);
-        return rebounded || body === undefined ? undefined : newMessage(body);
+        return rebounded || body === undefined || body === null ? undefined : newMessage(body as Out);
       } catch (error) {
         if (error instanceof KommoRateLimitError && !rebounded && definition.reboundOnRateLimit?.(cfg)) return rebound(error);
         throw error;

@@ -101,7 +101,6 @@ describe('step()', () => {
       run: async (_body, { emitData, emitSnapshot }) => {
         for (const id of [1, 2, 3]) await emitData({ id });
         await emitSnapshot({ lastId: 3 });
-        return undefined;
       },
     });
 

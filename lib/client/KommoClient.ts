@@ -77,6 +77,9 @@ export interface KommoApi {
   paginate<T>(path: string, options: PaginateOptions): AsyncGenerator<T[], void, undefined>;
 }
 
+/** The read side of a client: what code that only lists and reads (the account model) takes, and its tests fake. */
+export type KommoReader = Pick<KommoApi, 'scope' | 'get' | 'paginate'>;
+
 /** Collaborators, injectable for tests and benchmarks. */
 export interface ClientDeps {
   logger: Logger;
