@@ -14,9 +14,11 @@ export interface ReceivedRequest {
   body: string;
 }
 
-/** What the handler answers: status, JSON body (or none), extra headers. */
+/** What the handler answers: status, JSON body (or none), extra headers; or a reset connection. */
 export interface ScriptedAnswer {
   status: number;
+  /** Destroy the connection instead of answering (the client sees ECONNRESET). */
+  reset?: boolean;
   json?: unknown;
   headers?: Record<string, string>;
 }
@@ -40,6 +42,10 @@ export async function startLoopbackServer(): Promise<LoopbackServer> {
       const request = { method: req.method ?? '', url: req.url ?? '', headers: req.headers, body: Buffer.concat(chunks).toString('utf8') };
       received.push(request);
       const answer = state.handler(request);
+      if (answer.reset) {
+        req.socket.destroy();
+        return;
+      }
       const body = answer.json === undefined ? '' : JSON.stringify(answer.json);
       res.writeHead(answer.status, { ...(body ? { 'content-type': 'application/hal+json' } : {}), ...answer.headers }).end(body);
     });

@@ -7,7 +7,8 @@
 import nock from 'nock';
 import type { CredentialConfig } from '../../../lib/client/auth';
 import { ClientDeps, createKommoClient, KommoClient, KommoRequest } from '../../../lib/client/KommoClient';
-import type { TransportOutcome, TransportRequest } from '../../../lib/client/transport';
+import type { Transport, TransportOutcome, TransportRequest } from '../../../lib/client/transport';
+import { sharedTransport } from '../../../lib/processScope';
 import { platformEnv, RecordingContext, recordingContext, rejection } from '../../helpers';
 
 export const KOMMO = 'https://acme.kommo.com';
@@ -105,19 +106,35 @@ export function scriptedTransport(outcomes: TransportOutcome[]): { transport: (r
   };
 }
 
+/** In a {@link faultyTransport} plan: let this attempt through to nock. */
+export const PASS = 'pass';
+
+/**
+ * The real transport (answered by nock), recording every attempt, with network failures
+ * scripted in: each attempt takes the next entry of `plan`, a system error code (`ECONNRESET`)
+ * or {@link PASS}; once the plan is used up, attempts pass. Network failures are scripted here
+ * rather than with nock's replyWithError, whose mock socket can emit its error after the request
+ * stopped listening and crash the test run; transport.spec.ts meets real resets and refusals.
+ */
+export function faultyTransport(plan: string[] = []): { transport: Transport; sent: TransportRequest[] } {
+  const remaining = [...plan];
+  const sent: TransportRequest[] = [];
+  return {
+    sent,
+    transport: async (request) => {
+      sent.push(request);
+      const next = remaining.shift();
+      if (next !== undefined && next !== PASS) return { kind: 'network', code: next };
+      return sharedTransport()(request);
+    },
+  };
+}
+
 /** Awaits a promise that must reject with an instance of `type`. */
 export async function rejectionOf<T extends Error>(promise: Promise<unknown>, type: abstract new (...args: never[]) => T): Promise<T> {
   const error = await rejection(promise);
   expect(error).toBeInstanceOf(type);
   return error as T;
-}
-
-/**
- * A socket-level failure as nock should raise it. nock 14 needs an Error instance here: given a
- * plain `{ code }` object, the request never settles and only the client's timeout ends it.
- */
-export function netError(code: string, message = `${code} (scripted)`): Error {
-  return Object.assign(new Error(message), { code });
 }
 
 /** Counts what reaches a host, however it was matched. */

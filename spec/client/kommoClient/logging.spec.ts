@@ -4,7 +4,7 @@
 import { KommoHttpError } from '../../../lib/client/errors';
 import { useNockIsolation } from '../../nockIsolation';
 import {
-  KOMMO, SECRET_PATH, LEADS, TOKEN_A, TOKEN_C, GET_LEADS, secretBody, platform, kommo, harness, rejectionOf, netError,
+  ENV, faultyTransport, GET_LEADS, harness, KOMMO, kommo, LEADS, PASS, platform, rejectionOf, SECRET_PATH, secretBody, TOKEN_A, TOKEN_C,
 } from './harness';
 
 useNockIsolation();
@@ -13,9 +13,8 @@ describe('logging: one line per HTTP attempt', () => {
   it('names method, path, status, attempt and the retry delay; strings only; no query', async () => {
     kommo()
       .get(`${LEADS}?query=%2B15551234`).reply(500)
-      .get(`${LEADS}?query=%2B15551234`).replyWithError(netError('ECONNRESET'))
       .get(`${LEADS}?query=%2B15551234`).reply(200, {});
-    const h = harness();
+    const h = harness(ENV, { transport: faultyTransport([PASS, 'ECONNRESET', PASS]).transport });
     const client = await h.client({ oauth: { access_token: 'tok' }, baseUrl: KOMMO, retries: 2 });
 
     await client.request({ method: 'GET', url: 'leads?query=%2B15551234' });

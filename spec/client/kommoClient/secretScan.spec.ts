@@ -11,12 +11,25 @@ import { KommoError } from '../../../lib/client/errors';
 import { createKommoClient, KommoRequest } from '../../../lib/client/KommoClient';
 import { allStrings, rejection } from '../../helpers';
 import { useNockIsolation } from '../../nockIsolation';
+import { LoopbackServer, startLoopbackServer } from '../loopbackServer';
 import {
-  BASIC, CLIENT_SECRET, ENV, GET_LEADS, Harness, harness, KOMMO, kommo, LEADS, netError, platform, PLATFORM_KEY, REFRESH_PATH,
+  BASIC, CLIENT_SECRET, ENV, GET_LEADS, Harness, harness, KOMMO, kommo, LEADS, platform, PLATFORM_KEY, REFRESH_PATH,
   REFRESH_TOKEN, SECRET_CFG, SECRET_PATH, secretBody, TOKEN_A, TOKEN_B,
 } from './harness';
 
 useNockIsolation();
+
+/** Resets every connection, for real: network failures come from sockets, not from nock. */
+let resetting: LoopbackServer;
+
+beforeAll(async () => {
+  resetting = await startLoopbackServer();
+  resetting.handler = () => ({ status: 0, reset: true });
+});
+
+afterAll(async () => {
+  await resetting.close();
+});
 
 const SECRETS = [TOKEN_A, TOKEN_B, REFRESH_TOKEN, CLIENT_SECRET, PLATFORM_KEY, BASIC.slice('Basic '.length), 'SECRET', 'Bearer'];
 
@@ -42,6 +55,8 @@ type Exposure =
 interface Scenario {
   name: string;
   cfg: CredentialConfig;
+  /** Kommo, or the platform API, is the resetting loopback server. */
+  unreachable?: 'kommo' | 'platform';
   script: () => nock.Scope[];
   request: KommoRequest;
   exposure: Exposure;
@@ -102,9 +117,10 @@ const scenarios: Scenario[] = [
     exposure: { sent: `Bearer ${TOKEN_A}` },
   },
   {
-    name: 'network error',
+    name: 'network error (the HTTP library\'s error holds the request\'s headers)',
     cfg: OAUTH_CFG,
-    script: () => [kommo().post(LEADS).replyWithError(netError('ECONNRESET', 'socket hang up'))],
+    unreachable: 'kommo',
+    script: () => [],
     request: { method: 'POST', url: 'leads', body: { a: 1 } },
     exposure: { sent: `Bearer ${TOKEN_A}` },
   },
@@ -132,7 +148,8 @@ const scenarios: Scenario[] = [
   {
     name: 'platform unreachable (the HTTP library\'s error, which holds the Basic credentials, becomes the cause)',
     cfg: SECRET_CFG,
-    script: () => [platform().get(SECRET_PATH).replyWithError(netError('ECONNREFUSED', 'connect ECONNREFUSED'))],
+    unreachable: 'platform',
+    script: () => [],
     request: GET_LEADS,
     exposure: { sent: BASIC },
   },
@@ -169,14 +186,19 @@ describe('secret scan: no token, key or Authorization value in errors or logs', 
     expect(leaks(exposedTexts(leaky, harness()))).not.toEqual([]);
   });
 
-  it.each(scenarios.map((scenario) => [scenario.name, scenario] as const))('%s', async (_name, { cfg, script, request, exposure }) => {
+  it.each(scenarios.map((scenario) => [scenario.name, scenario] as const))('%s', async (_name, { cfg, unreachable, script, request, exposure }) => {
     const sentAuthorizations: string[] = [];
     for (const scope of script()) {
       scope.on('request', (req: { headers: Record<string, unknown> }) => sentAuthorizations.push(String(req.headers.authorization)));
     }
-    const h = harness(ENV);
+    resetting.received.length = 0;
+    const h = harness(unreachable === 'platform' ? { ...ENV, ELASTICIO_API_URI: resetting.origin } : ENV);
+    const config = unreachable === 'kommo' ? { ...cfg, baseUrl: resetting.origin } : cfg;
 
-    const error = await rejection(createKommoClient(cfg, h.deps).then((client) => client.request(request)));
+    if (unreachable) nock.enableNetConnect('127.0.0.1');
+    const error = await rejection(createKommoClient(config, h.deps).then((client) => client.request(request)));
+    nock.disableNetConnect();
+    sentAuthorizations.push(...resetting.received.map((received) => String(received.headers.authorization)));
 
     expect(error).toBeInstanceOf(KommoError);
     if ('sent' in exposure) expect(sentAuthorizations).toContain(exposure.sent);
