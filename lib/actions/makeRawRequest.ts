@@ -57,6 +57,7 @@ export function parseRawRequest(body: unknown): RawRequest {
   return { method, url: input.url.trim(), data: data === '' || data === null ? undefined : data };
 }
 
+/** Sailor's `process` for the action (exported under that name below, never declared as a function named `process`). */
 export const processAction = step<MakeRawRequestConfig, RawResponseBody>({
   reboundOnRateLimit: (cfg) => readCheckbox(cfg.reboundOnRateLimit),
 

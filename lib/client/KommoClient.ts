@@ -114,13 +114,22 @@ function isRecord(value: unknown): value is Record<string, unknown> {
 
 /** Sends requests to one Kommo account with its token, pacing and retry policy. */
 export class KommoClient implements KommoApi {
+  private cacheScope?: CredentialScope;
+
   constructor(
     readonly base: AccountBase,
-    readonly scope: CredentialScope,
+    /** What tells the credential apart (auth.ts `Credential.identity`); only ever hashed. */
+    private readonly credentialIdentity: string,
     private readonly tokens: TokenSource,
     private readonly settings: ClientSettings & { retries: number },
     private readonly deps: Required<Omit<ClientDeps, 'env' | 'overrides' | 'rateLimiter'>> & { rateLimiter: RateLimiter | null },
   ) {}
+
+  /** This account with this credential, for processScope.memo; computed on first use (a hash). */
+  get scope(): CredentialScope {
+    this.cacheScope ??= processScope.credentialScope(this.base.origin, this.credentialIdentity);
+    return this.cacheScope;
+  }
 
   /**
    * Sends one request to a url as a person wrote it (raw-path rules, query kept as given): at
@@ -267,7 +276,7 @@ export async function createKommoClient(cfg: CredentialConfig, deps: ClientDeps)
   const base = parseBaseUrl(credential.baseUrl);
   const configuredRetries = parseBounded(credential.retries, RETRIES, 'Number of retries') ?? RETRIES.defaultValue;
   const retries = Math.min(configuredRetries, maxRetries);
-  return new KommoClient(base, processScope.credentialScope(base.origin, credential.identity), credential.tokens, { ...settings, retries }, {
+  return new KommoClient(base, credential.identity, credential.tokens, { ...settings, retries }, {
     logger: deps.logger,
     transport: deps.transport ?? processScope.sharedTransport(),
     rateLimiter: deps.rateLimiter === undefined ? processScope.sharedRateLimiter() : deps.rateLimiter,
