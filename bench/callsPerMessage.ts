@@ -6,7 +6,7 @@
  * component's secret cache before each message.
  */
 import { processAction } from '../lib/actions/makeRawRequest';
-import { clearSecretCache } from '../lib/client/auth';
+import { reset as resetProcessScope, secretCache } from '../lib/processScope';
 import { startFakePlatform, startSandbox, type FakePlatform, type Sandbox } from '../sandbox';
 import type { BenchResult } from './report';
 import { round, runMessage, sequentially } from './support';
@@ -49,7 +49,7 @@ function pointAtPlatform(platform: FakePlatform): () => void {
 async function countCalls(sandbox: Sandbox, platform: FakePlatform, messages: number, beforeEach: () => void, cfg: { secretId: string }): Promise<Counts> {
   sandbox.reset();
   platform.calls.length = 0;
-  clearSecretCache();
+  resetProcessScope();
   let succeeded = 0;
   await sequentially(messages, async () => {
     beforeEach();
@@ -81,7 +81,7 @@ export async function runCallsPerMessage(options: CallsPerMessageOptions = DEFAU
     });
     const cfg = { secretId };
     const ours = await countCalls(sandbox, platform, options.messages, () => undefined, cfg);
-    const naive = await countCalls(sandbox, platform, options.messages, clearSecretCache, cfg);
+    const naive = await countCalls(sandbox, platform, options.messages, () => secretCache().clear(), cfg);
     const ratio = (a: number, b: number): number => round(a / b);
     return {
       name: 'callsPerMessage',
@@ -118,7 +118,7 @@ export async function runCallsPerMessage(options: CallsPerMessageOptions = DEFAU
     };
   } finally {
     restoreEnv();
-    clearSecretCache();
+    resetProcessScope();
     await platform.close();
     await sandbox.close();
   }

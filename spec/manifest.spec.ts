@@ -5,9 +5,10 @@
  */
 import fs from 'fs';
 import path from 'path';
-import { METHODS } from '../lib/actions/makeRawRequest';
-import { RETRIES } from '../lib/client/options';
-import { TUNABLES } from '../lib/client/options';
+import { parseRawRequest } from '../lib/actions/makeRawRequest';
+import { KommoConfigError } from '../lib/client/errors';
+import { RETRIES, TUNABLES } from '../lib/client/options';
+import { rejection } from './helpers';
 
 const root = path.join(__dirname, '..');
 const manifest = JSON.parse(fs.readFileSync(path.join(root, 'component.json'), 'utf8'));
@@ -47,16 +48,24 @@ describe('component.json', () => {
     expect(loaded.process.name).not.toBe('process');
   });
 
-  it('verifyCredentials.js is built: without it the platform accepts any credential', async () => {
+  it('verifyCredentials.js is built and is the verifier: without it the platform accepts any credential', async () => {
     const loaded = await import(path.join(root, 'verifyCredentials.js'));
-    expect(typeof (loaded.default ?? loaded)).toBe('function');
-    expect(fs.readFileSync(path.join(root, 'verifyCredentials.js'), 'utf8')).toContain('module.exports = async function verifyCredentials');
+    const verify = loaded.default ?? loaded;
+    expect(typeof verify).toBe('function');
+    // A stub would resolve; the real verifier refuses this Base URL before sending anything.
+    const failure = await rejection(verify.call({}, { oauth: { access_token: 'tok' }, baseUrl: 'ftp://acme.kommo.com' }));
+    expect(String(failure)).toMatch(/Base URL must be .*the scheme "ftp:" is not supported/);
   });
 
-  it('the input schema method enum is the set the action accepts', () => {
+  it('the input schema offers exactly the methods the action accepts, and the action refuses every other', () => {
     const schema = JSON.parse(fs.readFileSync(path.join(root, manifest.actions.makeRawRequest.metadata.in), 'utf8'));
     expect(schema.properties.method.enum).toEqual(['GET', 'POST', 'PUT', 'PATCH', 'DELETE']);
-    expect([...METHODS]).toEqual(schema.properties.method.enum);
+    for (const method of schema.properties.method.enum as string[]) {
+      expect(parseRawRequest({ url: 'leads', method: method.toLowerCase() }).method).toBe(method);
+    }
+    for (const method of ['HEAD', 'OPTIONS', 'TRACE', 'CONNECT', 'PROPFIND']) {
+      expect(() => parseRawRequest({ url: 'leads', method })).toThrow(KommoConfigError);
+    }
     expect(Object.keys(schema.properties)).toEqual(['url', 'method', 'data']);
   });
 

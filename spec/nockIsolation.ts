@@ -3,10 +3,10 @@
  * file, which the real-server specs must not get.
  */
 import nock from 'nock';
-import { clearSecretCache } from '../lib/client/auth';
+import { reset } from '../lib/processScope';
 /**
  * Isolates a nock-based spec file: no real network, and no interceptor, scheduled reply or
- * cached secret left behind for the next test or file (jest shares Node's http between files).
+ * process-wide state (cached secrets, limiter paces) left behind for the next test or file (jest shares Node's http between files).
  */
 export function useNockIsolation(): void {
   beforeAll(() => nock.disableNetConnect());
@@ -14,7 +14,7 @@ export function useNockIsolation(): void {
     nock.enableNetConnect();
     nock.restore();
   });
-  beforeEach(() => clearSecretCache());
+  beforeEach(() => reset());
   afterEach(() => {
     // Replies still scheduled by .delay() would otherwise land in a later test.
     nock.abortPendingRequests();

@@ -5,6 +5,7 @@
  * (docs/kommo-api.md §2.3).
  */
 import axios from 'axios';
+import { secretCache } from '../processScope';
 import { configError, KommoError, platformError } from './errors';
 import { PlatformSettings, resolvePlatformSettings } from './options';
 
@@ -36,12 +37,17 @@ export interface Credential {
   baseUrl: unknown;
   /** "Number of retries" as configured; validated by options. */
   retries: unknown;
+  /**
+   * What tells this credential apart from others in the process (the secret's cache key, or the
+   * token itself): caches key by it, hashed (processScope `credentialScope`). Never log it.
+   */
+  identity: string;
 }
 
 const PLATFORM_TIMEOUT_MS = 10000;
 
 /** What the component needs from an Auth Secret. */
-interface SecretSnapshot {
+export interface SecretSnapshot {
   accessToken: string;
   fields: Record<string, unknown>;
 }
@@ -91,12 +97,15 @@ class SecretsApi {
       });
     } catch (error) {
       const code = (error as { code?: unknown }).code;
-      throw platformError(action, this.secretId, typeof code === 'string' ? code : 'EUNKNOWN');
+      const failure = typeof code === 'string' ? code : 'EUNKNOWN';
+      // The HTTP library's error holds the request config (Basic credentials): keep only its words.
+      const cause = Object.assign(new Error(error instanceof Error ? error.message : failure), { code: failure });
+      throw platformError(action, this.secretId, failure, cause);
     }
     if (response.status < 200 || response.status >= 300) throw platformError(action, this.secretId, response.status);
     const secret = secretFromResponse(response.data);
     if (!secret) {
-      if (bodyOptional) throw new MissingSecretBody();
+      if (bodyOptional) throw new MissingSecretBody('the refresh answer carried no secret');
       throw platformError(action, this.secretId, 'no access token in the secret');
     }
     return secret;
@@ -106,18 +115,14 @@ class SecretsApi {
 /** Internal signal: the refresh answer carried no secret. */
 class MissingSecretBody extends KommoError {}
 
-/** Per-process cache of secrets, keyed by secretId: steady state costs no platform call. */
-interface CachedSecret {
+/**
+ * One secret in the process's secret cache (processScope), keyed by platform, workspace and
+ * secretId: steady state costs no platform call.
+ */
+export interface SecretCacheEntry {
   snapshot: Promise<SecretSnapshot>;
   /** The renewal in flight, shared by every request whose token was rejected meanwhile (single flight). */
   renewal?: { rejectedToken: string; token: Promise<string | undefined> };
-}
-
-const secretCache = new Map<string, CachedSecret>();
-
-/** Forgets cached secrets (tests; a new process starts empty anyway). */
-export function clearSecretCache(): void {
-  secretCache.clear();
 }
 
 class SecretTokenSource implements TokenSource {
@@ -125,12 +130,16 @@ class SecretTokenSource implements TokenSource {
 
   /** The cached secret, reading it once per process. */
   snapshot(): Promise<SecretSnapshot> {
-    let cached = secretCache.get(this.cacheKey);
+    const cache = secretCache();
+    let cached = cache.get(this.cacheKey);
     if (!cached) {
-      cached = { snapshot: this.api.read() };
-      secretCache.set(this.cacheKey, cached);
+      const entry: SecretCacheEntry = { snapshot: this.api.read() };
+      cache.set(this.cacheKey, entry);
       // A failed read must not poison the cache for later messages.
-      cached.snapshot.catch(() => secretCache.delete(this.cacheKey));
+      entry.snapshot.catch(() => {
+        if (cache.get(this.cacheKey) === entry) cache.delete(this.cacheKey);
+      });
+      cached = entry;
     }
     return cached.snapshot;
   }
@@ -141,7 +150,7 @@ class SecretTokenSource implements TokenSource {
 
   renewAfterRejection(rejectedToken: string): Promise<string | undefined> {
     this.snapshot(); // makes sure a cache entry exists, synchronously
-    const cached = secretCache.get(this.cacheKey) as CachedSecret;
+    const cached = secretCache().get(this.cacheKey) as SecretCacheEntry;
     // Checked and claimed before any await: 401s that arrive in the same tick share one renewal.
     if (cached.renewal?.rejectedToken === rejectedToken) return cached.renewal.token;
     // A renewal for another token may be running: let it finish, then look again.
@@ -156,7 +165,7 @@ class SecretTokenSource implements TokenSource {
     return token;
   }
 
-  private async renewUnlessStale(cached: CachedSecret, rejectedToken: string): Promise<string | undefined> {
+  private async renewUnlessStale(cached: SecretCacheEntry, rejectedToken: string): Promise<string | undefined> {
     const current = await cached.snapshot;
     // Someone else already renewed while this request was in flight.
     if (current.accessToken !== rejectedToken) return current.accessToken;
@@ -172,9 +181,9 @@ class SecretTokenSource implements TokenSource {
   }
 
   private store(secret: SecretSnapshot): void {
-    const cached = secretCache.get(this.cacheKey);
+    const cached = secretCache().get(this.cacheKey);
     if (cached) cached.snapshot = Promise.resolve(secret);
-    else secretCache.set(this.cacheKey, { snapshot: Promise.resolve(secret) });
+    else secretCache().set(this.cacheKey, { snapshot: Promise.resolve(secret) });
   }
 }
 
@@ -204,17 +213,19 @@ export async function resolveCredential(cfg: CredentialConfig, env: NodeJS.Proce
   if (present(cfg.secretId)) {
     const secretId = String(cfg.secretId);
     const platform = resolvePlatformSettings(env);
-    const source = new SecretTokenSource(new SecretsApi(platform, secretId), `${platform.apiUri}|${platform.workspaceId}|${secretId}`);
+    const cacheKey = `${platform.apiUri}|${platform.workspaceId}|${secretId}`;
+    const source = new SecretTokenSource(new SecretsApi(platform, secretId), cacheKey);
     const { fields } = await source.snapshot();
     return {
       tokens: source,
       baseUrl: present(cfg.baseUrl) ? cfg.baseUrl : fields.baseUrl,
       retries: present(cfg.retries) ? cfg.retries : fields.retries,
+      identity: `secret ${cacheKey}`,
     };
   }
   const token = cfg.oauth?.access_token;
   if (typeof token === 'string' && token !== '') {
-    return { tokens: new StaticTokenSource(token), baseUrl: cfg.baseUrl, retries: cfg.retries };
+    return { tokens: new StaticTokenSource(token), baseUrl: cfg.baseUrl, retries: cfg.retries, identity: `token ${token}` };
   }
   throw configError('No Kommo credential: the configuration has neither a secretId (an Auth Secret) nor oauth.access_token. '
     + 'Select or create a Kommo credential for this step.');

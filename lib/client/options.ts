@@ -62,13 +62,30 @@ export type TunableName = keyof typeof TUNABLES;
 /** Resolved values of all tunables. */
 export type ClientSettings = { [K in TunableName]: number };
 
-/** Parses a whole number within a tunable's bounds; `''` and `undefined` mean "not set". */
-export function parseBounded(raw: unknown, tunable: Tunable, label: string): number | undefined {
+/** The range a whole number must lie in, and what it counts (for messages). */
+export interface Bounds {
+  min: number;
+  max: number;
+  unit?: string;
+}
+
+/** `"from 1 to 250"`, or `"from 1"` when there is no useful upper bound. */
+export function describeBounds(bounds: Bounds): string {
+  const range = bounds.max >= Number.MAX_SAFE_INTEGER ? `from ${bounds.min}` : `from ${bounds.min} to ${bounds.max}`;
+  return bounds.unit ? `${range} (${bounds.unit})` : range;
+}
+
+/**
+ * Parses a whole number within bounds; `''`, `null` and `undefined` mean "not set". Numbers may
+ * arrive as text (mapped fields, environment variables). Anything else is a KommoConfigError
+ * naming `label` and the range.
+ */
+export function parseBounded(raw: unknown, bounds: Bounds, label: string): number | undefined {
   if (raw === undefined || raw === null || raw === '') return undefined;
-  const text = String(raw).trim();
-  const value = typeof raw === 'number' ? raw : /^-?\d+$/.test(text) ? Number(text) : Number.NaN;
-  if (!Number.isInteger(value) || value < tunable.min || value > tunable.max) {
-    throw configError(`${label} must be a whole number from ${tunable.min} to ${tunable.max} (${tunable.unit}); got "${text}".`);
+  const text = typeof raw === 'string' ? raw.trim() : typeof raw === 'number' ? String(raw) : JSON.stringify(raw) ?? String(raw);
+  const value = typeof raw === 'number' ? raw : typeof raw === 'string' && /^-?\d+$/.test(text) ? Number(text) : Number.NaN;
+  if (!Number.isInteger(value) || value < bounds.min || value > bounds.max) {
+    throw configError(`${label} must be a whole number ${describeBounds(bounds)}; got ${typeof raw === 'string' ? `"${text}"` : text}.`);
   }
   return value;
 }

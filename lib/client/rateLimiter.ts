@@ -30,7 +30,7 @@
  *   bucket plus the refill), which is exactly what the server rejects.
  */
 import { configError } from './errors';
-import { parseBounded, resolveSettings, TUNABLES } from './options';
+import { parseBounded, TUNABLES } from './options';
 
 /** Permission to send one request; settle it when the attempt ended. */
 export interface RateLimitPermit {
@@ -47,9 +47,6 @@ export interface RateLimiter {
   /** Resolves when the caller may send one request to `origin` (scheme://host:port). */
   acquire(origin: string): Promise<RateLimitPermit>;
 }
-
-/** A permit with nothing to settle. */
-const FREE_PERMIT: RateLimitPermit = Object.freeze({ settle: () => undefined });
 
 /** The window Kommo counts requests in. */
 const KOMMO_WINDOW_MS = 1000;
@@ -187,27 +184,3 @@ export class SlidingWindowRateLimiter implements RateLimiter {
     return pacer.acquire();
   }
 }
-
-/** Process-wide limiters, one per rate, so every client and message shares one pace per origin. */
-const sharedLimiters = new Map<number, SlidingWindowRateLimiter>();
-
-/**
- * The process-wide limiter for `requestsPerSecond` (default: the `rateLimitRps` setting, env
- * `KOMMO_RATE_LIMIT_RPS`). Every lookup with the same rate returns the same limiter, so all
- * KommoClient instances and concurrent messages to one origin share its pace, while different
- * origins keep separate windows. Throws a configuration error for a rate outside 1–7.
- */
-export function sharedRateLimiter(requestsPerSecond: number = resolveSettings().rateLimitRps): RateLimiter {
-  const rate = boundedRequestsPerSecond(requestsPerSecond);
-  let limiter = sharedLimiters.get(rate);
-  if (limiter === undefined) {
-    limiter = new SlidingWindowRateLimiter({ requestsPerSecond: rate });
-    sharedLimiters.set(rate, limiter);
-  }
-  return limiter;
-}
-
-/** A limiter that never waits: for benchmarks of the client's own overhead, and for tests. */
-export const noRateLimit: RateLimiter = Object.freeze({
-  acquire: (): Promise<RateLimitPermit> => Promise.resolve(FREE_PERMIT),
-});

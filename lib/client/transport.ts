@@ -18,7 +18,11 @@ export interface TransportRequest {
 }
 
 /** An HTTP answer as the rest of the client sees it: lower-case header names, parsed body. */
-export type TransportOutcome = AttemptOutcome & ({ kind: 'network' } | {
+export type TransportOutcome = AttemptOutcome & ({
+  kind: 'network';
+  /** What the HTTP library said, as a plain Error (its own error object holds the request's headers). */
+  cause?: Error;
+} | {
   kind: 'response';
   statusText: string;
   /** Whether the request went over an already-open keep-alive connection (no set-up delay). */
@@ -93,15 +97,8 @@ export function createAxiosTransport(instance: AxiosInstance = axios.create({
         body: parseBody(headers['content-type'], typeof response.data === 'string' ? response.data : ''),
       };
     } catch (error) {
-      return { kind: 'network', code: networkCode(error) };
+      const code = networkCode(error);
+      return { kind: 'network', code, cause: Object.assign(new Error(error instanceof Error ? error.message : code), { code }) };
     }
   };
-}
-
-let defaultTransport: Transport | undefined;
-
-/** The process-wide transport: one keep-alive pool shared by every message. */
-export function sharedTransport(): Transport {
-  defaultTransport ??= createAxiosTransport();
-  return defaultTransport;
 }

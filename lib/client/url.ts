@@ -128,6 +128,30 @@ export function resolveApiUrl(base: AccountBase, url: unknown): URL {
 }
 
 /**
+ * A trusted entity path the component builds (`leads`, `leads/123`, `leads/custom_fields`,
+ * `events/types`, `leads/pipelines/5/statuses`): one to eight segments of ASCII letters, digits,
+ * `_` and `-`, the first a name. Stricter than {@link resolveApiUrl}, which reads what a person
+ * typed: no leading `/`, no `api/…` prefix, no dots, no query (it comes from the query encoder).
+ */
+const ENTITY_PATH = /^(?!api(?:\/|$))[A-Za-z][A-Za-z0-9_-]{0,63}(?:\/[A-Za-z0-9_-]{1,64}){0,7}$/;
+
+/**
+ * The URL of an entity path below the account's `/api/v4/`, with an already encoded query
+ * (`encodeQuery`). An id that came from input and is not a plain id (`1/../x`, `5?x=1`) fails the
+ * segment rule: a KommoConfigError naming the path, before any request.
+ */
+export function entityApiUrl(base: AccountBase, path: string, encodedQuery = ''): URL {
+  if (typeof path !== 'string' || !ENTITY_PATH.test(path)) {
+    throw configError(
+      `The Kommo path ${echo(String(path))} is not valid: it must be segments of letters, digits, "_" and "-"`
+      + ' separated by "/", relative to /api/v4/ (e.g. "leads" or "leads/123"). Check the id given in the input.',
+    );
+  }
+  const search = encodedQuery === '' ? '' : `?${encodedQuery}`;
+  return assertWithinAccountApi(base, new URL(`${base.origin}${API_ROOT}${path}${search}`));
+}
+
+/**
  * The last check before a URL gets the token: same origin as the Base URL (scheme, host, port),
  * no user info, and a path below `/api/v4/` (docs/kommo-api.md §11). {@link resolveApiUrl} ends with it;
  * the client may call it again right before attaching `Authorization`. Returns `candidate` unchanged.
@@ -247,9 +271,12 @@ function baseUrlError(given: unknown, reason: string): Error {
 
 /** An action `url` error: what a url must be, where the token goes, what was given, what was wrong. */
 function requestUrlError(base: AccountBase, given: string, reason: string): Error {
+  // The query is not repeated: it can carry personal data (query=+15551234567).
+  const queryStart = given.indexOf('?');
+  const shown = queryStart === -1 ? given : `${given.slice(0, queryStart)}?…`;
   return configError(
     `url must be a path relative to ${base.origin}${API_ROOT} (e.g. "leads?limit=5" or "/api/v4/leads/123?with=contacts");`
-    + ` the access token is only ever sent to the Base URL's host (${base.host}). Got ${echo(given)}: ${reason}.`,
+    + ` the access token is only ever sent to the Base URL's host (${base.host}). Got ${echo(shown)}: ${reason}.`,
   );
 }
 

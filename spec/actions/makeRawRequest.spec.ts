@@ -1,5 +1,10 @@
+/**
+ * Make Raw Request through sailor's calling convention (`process.call(context, msg, cfg)`), with
+ * scripted Kommo answers (nock). Pacing is off (`withDeps`): these tests are about the action,
+ * the limiter has its own specs.
+ */
 import nock from 'nock';
-import { processAction } from '../../lib/actions/makeRawRequest';
+import { processAction as realAction } from '../../lib/actions/makeRawRequest';
 import { KommoConfigError, KommoHttpError, KommoNetworkError, KommoRateLimitError } from '../../lib/client/errors';
 import { closedPort, recordingContext, rejection } from '../helpers';
 import { useNockIsolation } from '../nockIsolation';
@@ -7,6 +12,7 @@ import { useNockIsolation } from '../nockIsolation';
 const BASE = 'https://acme.kommo.com';
 const TOKEN = 'tok-action-0123456789';
 const cfg = { oauth: { access_token: TOKEN }, baseUrl: `${BASE}/`, retries: '0' };
+const processAction = realAction.withDeps({ rateLimiter: null });
 
 function run(body: unknown, extraCfg: Record<string, unknown> = {}) {
   const ctx = recordingContext();
@@ -52,14 +58,16 @@ describe('Make Raw Request', () => {
     expect((await run({ url: 'account', method: 'GET' }).result)?.body.responseBody).toBe('plain words');
   });
 
-  it('throws a KommoHttpError on 404 without doNotThrow404', async () => {
+  it('throws a KommoHttpError on 404 without doNotThrow404, naming the checkbox that would return it as data', async () => {
     nock(BASE).get('/api/v4/leads/999').reply(404, { title: 'Not Found', status: 404, detail: 'Lead not found' }, { 'Content-Type': 'application/problem+json' });
-    await expect(run({ url: 'leads/999', method: 'GET' }).result).rejects.toThrow(KommoHttpError);
+    const failure = await rejection(run({ url: 'leads/999', method: 'GET' }).result);
+    expect(failure).toBeInstanceOf(KommoHttpError);
+    expect((failure as Error).message).toMatch(/Lead not found\. The path or entity does not exist in this Kommo account\. Enable "Don't throw error on 404 Response" to receive 404 as data\.$/);
   });
 
-  it('returns 404 as data with doNotThrow404', async () => {
+  it.each([true, 'true'])('returns 404 as data with doNotThrow404 %p', async (checkbox) => {
     nock(BASE).get('/api/v4/leads/999').reply(404, { title: 'Not Found', status: 404 }, { 'Content-Type': 'application/problem+json' });
-    const message = await run({ url: 'leads/999', method: 'GET' }, { doNotThrow404: true }).result;
+    const message = await run({ url: 'leads/999', method: 'GET' }, { doNotThrow404: checkbox }).result;
     expect(message?.body).toMatchObject({ statusCode: 404, responseBody: { title: 'Not Found' } });
   });
 
@@ -76,6 +84,9 @@ describe('Make Raw Request', () => {
     [{ url: '   ', method: 'GET' }, 'Url is required'],
     [{ url: 'leads', method: 'POST', data: 17 }, 'Request Body must be a JSON object or array; got a number'],
     [undefined, 'Method must be one of'],
+    [{ url: 'leads', method: 'POST', body: { name: 'x' } }, 'The input has a key this step does not read: "body" (use "data", Request Body, instead). Its input keys are "url", "method", "data".'],
+    [{ URL: 'leads', method: 'GET' }, '"URL" (use "url", Url, instead)'],
+    [{ url: 'leads', method: 'GET', limit: 5, payload: {} }, 'keys this step does not read: "limit", "payload" (use "data", Request Body, instead)'],
   ])('refuses bad input %j before any request', async (body, message) => {
     // disableNetConnect: any request would fail with a different error
     await expect(run(body).result).rejects.toThrow(KommoConfigError);
@@ -98,9 +109,9 @@ describe('Make Raw Request', () => {
     expect((failure as Error).message).toContain('ECONNREFUSED');
   });
 
-  it('rebounds instead of failing when Kommo asks for a wait beyond the cap and rebound is on', async () => {
+  it.each([true, 'true'])('rebounds instead of failing when Kommo asks for a wait beyond the cap and rebound is %p', async (checkbox) => {
     nock(BASE).get('/api/v4/leads').reply(429, { title: 'Too Many Requests', status: 429, retry_after: 300 }, { 'Content-Type': 'application/problem+json' });
-    const { ctx, result } = run({ url: 'leads', method: 'GET' }, { reboundOnRateLimit: true });
+    const { ctx, result } = run({ url: 'leads', method: 'GET' }, { reboundOnRateLimit: checkbox });
     await expect(result).resolves.toBeUndefined();
     expect(ctx.emitted).toHaveLength(1);
     expect(ctx.emitted[0].event).toBe('rebound');

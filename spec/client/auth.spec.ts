@@ -3,7 +3,8 @@
  * per-process cache, and single-flight renewal after a 401. The platform API is scripted with nock.
  */
 import nock from 'nock';
-import { clearSecretCache, CredentialConfig, resolveCredential, secretFromResponse } from '../../lib/client/auth';
+import { CredentialConfig, resolveCredential, secretFromResponse } from '../../lib/client/auth';
+import { reset } from '../../lib/processScope';
 import { KommoConfigError, KommoError } from '../../lib/client/errors';
 import { platformEnv, rejection } from '../helpers';
 import { useNockIsolation } from '../nockIsolation';
@@ -193,7 +194,7 @@ describe('renewAfterRejection (secret path)', () => {
 
   it('renews even when the cache was emptied between the request and its 401', async () => {
     const tokens = await secretSource();
-    clearSecretCache();
+    reset();
     const scope = platform()
       .get(SECRET_PATH).times(2).reply(200, secretBody(TOKEN_A)) // the cache is filled again, then the renewal re-reads
       .post(REFRESH_PATH).reply(200, secretBody(TOKEN_B));

@@ -2,9 +2,7 @@ import { KommoConfigError } from '../../lib/client/errors';
 import { resolveSettings, TUNABLES } from '../../lib/client/options';
 import {
   DEFAULT_RATE_LIMIT_MARGIN_MS,
-  noRateLimit,
   RateLimiter,
-  sharedRateLimiter,
   SlidingWindowRateLimiter,
 } from '../../lib/client/rateLimiter';
 
@@ -258,7 +256,6 @@ describe('SlidingWindowRateLimiter', () => {
     it.each([min - 1, max + 1, 2.5, Number.NaN])('rejects %p as a configuration error naming the range', (rps) => {
       expect(() => new SlidingWindowRateLimiter({ requestsPerSecond: rps })).toThrow(KommoConfigError);
       expect(() => new SlidingWindowRateLimiter({ requestsPerSecond: rps })).toThrow(`from ${min} to ${max}`);
-      expect(() => sharedRateLimiter(rps)).toThrow(KommoConfigError);
     });
 
     it.each([
@@ -281,52 +278,6 @@ describe('SlidingWindowRateLimiter', () => {
     expect(grants).toHaveLength(7);
     await clock.advance(1);
     expect(grants[7].atMs).toBe(1100);
-  });
-});
-
-describe('sharedRateLimiter', () => {
-  const ORIGINAL_RPS = process.env.KOMMO_RATE_LIMIT_RPS;
-  afterEach(() => {
-    if (ORIGINAL_RPS === undefined) delete process.env.KOMMO_RATE_LIMIT_RPS;
-    else process.env.KOMMO_RATE_LIMIT_RPS = ORIGINAL_RPS;
-  });
-
-  it('returns one limiter per rate, and separate limiters for separate rates', () => {
-    expect(sharedRateLimiter(7)).toBe(sharedRateLimiter(7));
-    expect(sharedRateLimiter(3)).not.toBe(sharedRateLimiter(7));
-  });
-
-  it('defaults to the rate in KOMMO_RATE_LIMIT_RPS', () => {
-    process.env.KOMMO_RATE_LIMIT_RPS = '4';
-    expect(sharedRateLimiter()).toBe(sharedRateLimiter(4));
-  });
-
-  it('makes two lookups for one origin share one pace', async () => {
-    jest.useFakeTimers();
-    try {
-      const origin = 'https://shared-pace.kommo.com';
-      const first = sharedRateLimiter(7);
-      const second = sharedRateLimiter(7);
-      let granted = 0;
-      for (let i = 0; i < 4; i += 1) void first.acquire(origin).then(() => { granted += 1; });
-      for (let i = 0; i < 4; i += 1) void second.acquire(origin).then(() => { granted += 1; });
-      await jest.advanceTimersByTimeAsync(0);
-      expect(granted).toBe(7);
-      await jest.advanceTimersByTimeAsync(KOMMO_WINDOW_MS + DEFAULT_RATE_LIMIT_MARGIN_MS);
-      expect(granted).toBe(8);
-      expect(jest.getTimerCount()).toBe(0);
-    } finally {
-      jest.useRealTimers();
-    }
-  });
-});
-
-describe('noRateLimit', () => {
-  it('grants every request at once', async () => {
-    let granted = 0;
-    for (let i = 0; i < 100; i += 1) void noRateLimit.acquire(ACCOUNT).then(() => { granted += 1; });
-    await flushPromises();
-    expect(granted).toBe(100);
   });
 });
 

@@ -1,10 +1,11 @@
 /**
  * The component against the Kommo sandbox and the fake platform over real HTTP on 127.0.0.1:
  * the secret path, token renewal through the platform, writes, Kommo's 204 and error shapes, and
- * the retry policy against scripted faults. No nock.
+ * the retry policy against scripted faults. No nock. Pacing is off, as the sandbox's rate limit is:
+ * waiting on the limiter would only slow these tests down (rateLimit.spec.ts runs it for real).
  */
-import { processAction } from '../../lib/actions/makeRawRequest';
-import { clearSecretCache } from '../../lib/client/auth';
+import { processAction as realAction } from '../../lib/actions/makeRawRequest';
+import { reset } from '../../lib/processScope';
 import type { FakePlatform, Sandbox } from '../../sandbox';
 import { startFakePlatform, startSandbox } from '../../sandbox';
 import { allStrings, recordingContext, rejection } from '../helpers';
@@ -13,6 +14,8 @@ let sandbox: Sandbox;
 let platform: FakePlatform;
 let secretId: string;
 const savedEnv = { ...process.env };
+// Backoff waits are skipped (not slept): the retry counts are what these tests check.
+const processAction = realAction.withDeps({ rateLimiter: null, sleep: async () => undefined });
 
 beforeAll(async () => {
   sandbox = await startSandbox({ rateLimit: false });
@@ -22,7 +25,6 @@ beforeAll(async () => {
     ELASTICIO_API_USERNAME: platform.username,
     ELASTICIO_API_KEY: platform.apiKey,
     ELASTICIO_WORKSPACE_ID: platform.workspaceId,
-    KOMMO_RETRY_BASE_DELAY_MS: '5',
   });
 });
 
@@ -34,7 +36,7 @@ afterAll(async () => {
 
 beforeEach(() => {
   sandbox.reset();
-  clearSecretCache();
+  reset();
   platform.calls.length = 0;
   secretId = platform.createSecret({ accessToken: sandbox.accessToken, refreshToken: sandbox.refreshToken, fields: { baseUrl: sandbox.baseUrl, retries: 2 } });
 });
@@ -69,7 +71,12 @@ describe('Make Raw Request against the Kommo sandbox', () => {
     await send({ url: `leads/${lead.id}`, method: 'PATCH', data: { name: 'Renamed' } }).result;
     expect(sandbox.entities('leads').find((l) => l.id === lead.id)).toMatchObject({ name: 'Renamed' });
     await expect(send({ url: 'leads', method: 'POST', data: [{ name: 'x', price: 'lots' }] }).result)
-      .rejects.toMatchObject({ name: 'KommoHttpError', status: 400, message: expect.stringContaining('Validation errors') });
+      .rejects.toMatchObject({
+        name: 'KommoValidationError',
+        status: 400,
+        message: expect.stringContaining('Validation errors: item 0: price InvalidType'),
+        rejections: [{ requestId: '0', path: 'price', code: 'InvalidType', detail: expect.any(String) }],
+      });
   });
 
   it('returns 204 with no responseBody for an empty search', async () => {

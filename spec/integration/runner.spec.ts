@@ -50,7 +50,8 @@ describe('npm start: the component of this repository', () => {
     expect(steps[5]).toContain('Demo deal from npm start');
     expect(steps[5]).toContain('Summarised: not shown are 2 array items');
     expect(steps[6]).toContain('→ error message');
-    expect(steps[6]).toContain('KommoHttpError');
+    expect(steps[6]).toContain('KommoNotFoundError');
+    expect(steps[6]).toContain('Enable "Don\'t throw error on 404 Response" to receive 404 as data.');
     expect(steps[7]).toContain('"statusCode": 404');
     expect(steps[8]).toContain('KommoConfigError');
     expect(stdout).toMatch(/the platform received 1 secret call\(s\) for 6 messages/);
