@@ -45,7 +45,7 @@ export interface CustomFieldDefinition {
  */
 export type ValueKind = 'string' | 'number' | 'boolean' | 'day' | 'dateTime' | 'option' | 'options' | 'multitext' | 'raw';
 
-/** The DESIGN table, as data. Types not listed are `raw`. */
+/** The table of docs/design.md "How an object looks in a message", as data. Types not listed are `raw`. */
 export const FIELD_TYPE_KINDS: Readonly<Record<string, ValueKind>> = {
   text: 'string',
   textarea: 'string',

@@ -6,7 +6,7 @@
  *
  * An object in a message is Kommo's object plus `custom_fields_by_id` (docs/design.md "How an
  * object looks in a message"): the schemas list the type's core fields and one property per custom
- * field of the account, titled with the field's name and typed by the DESIGN table. Other keys
+ * field of the account, titled with the field's name and typed by the table in that section. Other keys
  * Kommo sends are allowed (no `additionalProperties: false`: Kommo adds keys over time).
  *
  * `required`: in an upsert nothing is required (an update may send any subset); what Kommo needs
@@ -57,7 +57,7 @@ function labels(field: CustomFieldDefinition): string[] {
   return (field.enums ?? []).map((option) => option.value);
 }
 
-/** The `custom_fields_by_id` property of one custom field, typed per the DESIGN table. */
+/** The `custom_fields_by_id` property of one custom field, typed per docs/design.md "How an object looks in a message". */
 export function customFieldProperty(field: CustomFieldDefinition, required = false): EioProperty {
   const base = { title: field.name, required };
   switch (valueKind(field.type)) {

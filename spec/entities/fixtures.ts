@@ -19,7 +19,7 @@ function enums(...pairs: Array<[number, string]>): Array<{ id: number; value: st
   return pairs.map(([id, value], index) => ({ id, value, sort: (index + 1) * 10 }));
 }
 
-/** Kommo's definitions: one field of every type the DESIGN table names, plus two `other` types. */
+/** Kommo's definitions: one field of every type docs/design.md names, plus two `other` types. */
 export const KOMMO_FIELDS: Array<Record<string, unknown>> = [
   kommoField(100, 'External ID', 'text'),
   kommoField(101, 'Notes', 'textarea'),
