@@ -5,7 +5,7 @@
  * confirms. With warm caches a lookup costs one request (more only when the search has more than
  * one page of candidates). Also reads the `linkedObjects` field both lookup actions have.
  */
-import { configError, KommoNotFoundError } from '../client/errors';
+import { configError, KommoError, KommoNotFoundError } from '../client/errors';
 import type { KommoApi } from '../client/KommoClient';
 import type { CustomFieldDefinition } from './customFields';
 import { resolveCriterion, searchPlan, strictMatches, type Criterion } from './matching';
@@ -23,9 +23,22 @@ export function isCustomFieldCriterion(key: unknown): boolean {
 }
 
 /**
- * The criterion of a step's `lookupCriteria` field. `id`, `name`, `email` and `phone` are checked
- * against the registry without a request; `cf_<id>` against `fields()`, the type's custom fields
- * (read only for such a key). Anything else is a configuration error listing the choices.
+ * The criterion key of a step's `lookupCriteria` field, checked without a request: one of the
+ * type's criteria (`id`, `name`, `email`, `phone`) or `cf_<id>` on a type with custom fields.
+ * Anything else is a configuration error listing the choices.
+ */
+export function criterionKey(type: ObjectTypeDefinition, key: unknown, label = 'Lookup criterion'): string {
+  const text = typeof key === 'string' ? key.trim() : '';
+  const core = type.criteria.map((criterion) => criterion.key as string);
+  if (core.includes(text) || (type.hasCustomFields && isCustomFieldCriterion(text))) return text;
+  const given = text !== '' ? `"${text}"` : 'nothing';
+  const more = type.hasCustomFields ? ', or cf_<field id> for a text, numeric or url custom field' : '';
+  throw configError(`${label} must be one of ${core.join(', ')}${more} for ${type.name}; got ${given}. Choose it in the step's configuration.`);
+}
+
+/**
+ * The criterion of a step's `lookupCriteria` field ({@link criterionKey}); `cf_<id>` is resolved
+ * against `fields()`, the type's custom fields, read only for such a key.
  */
 export async function readCriterion(
   type: ObjectTypeDefinition,
@@ -33,12 +46,25 @@ export async function readCriterion(
   fields: () => Promise<readonly CustomFieldDefinition[]>,
   label = 'Lookup criterion',
 ): Promise<Criterion> {
-  if (isCustomFieldCriterion(key) && type.hasCustomFields) return resolveCriterion(type, await fields(), key, label);
-  const core = type.criteria.map((criterion) => criterion.key as string);
-  if (typeof key === 'string' && core.includes(key.trim())) return resolveCriterion(type, [], key, label);
-  const given = typeof key === 'string' && key.trim() !== '' ? `"${key}"` : 'nothing';
-  const more = type.hasCustomFields ? ', or cf_<field id> for a text, numeric or url custom field' : '';
-  throw configError(`${label} must be one of ${core.join(', ')}${more} for ${type.name}; got ${given}. Choose it in the step's configuration.`);
+  const checked = criterionKey(type, key, label);
+  return resolveCriterion(type, isCustomFieldCriterion(checked) ? await fields() : [], checked, label);
+}
+
+/** Raised when more than one object matches a criterion that must identify one. */
+export class KommoMultipleMatchesError extends KommoError {
+  override readonly name: string = 'KommoMultipleMatchesError';
+  /** The ids of the matching objects (all of them). */
+  readonly ids: readonly number[];
+
+  constructor(message: string, ids: readonly number[]) {
+    super(message);
+    this.ids = ids;
+  }
+}
+
+/** Raised when no object matches a criterion and the step does not allow that. */
+export class KommoNoMatchError extends KommoError {
+  override readonly name: string = 'KommoNoMatchError';
 }
 
 /**
