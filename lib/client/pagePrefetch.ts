@@ -10,12 +10,10 @@
  *
  * Bounds, so that reading ahead never costs what a sequential reader would not:
  * - Memory: at most `aheadPages` pages are held or in flight besides the one the consumer has.
- * - Requests: the first page is read alone; only when it comes back full are `aheadPages` pages
- *   requested ahead. A listing of one page costs one request, and a longer one at most
- *   `aheadPages` requests past its end (Kommo gives no total, so the end is only known when a
- *   page is short, empty or 204). The window opens at once rather than growing page by page:
- *   the pacing window of the rate limiter then fills from the start, and a growing read-ahead
- *   costs up to a fifth of the throughput of a 20-page listing (BENCHMARKS.md).
+ * - Requests: the first page is read alone, and the window grows (2, 4, … up to `aheadPages`)
+ *   only while pages come back full; a listing of one page costs one request, and a longer one
+ *   at most `aheadPages` requests past its end (Kommo gives no total, so the end is only known
+ *   when a page is short, empty or 204).
  * - Failures: the first failed page (in page order) fails the listing when the consumer reaches
  *   it; pages fetched after it are dropped, and no fetch is left with an unobserved rejection.
  */
@@ -32,8 +30,8 @@ export interface PrefetchOptions {
   /** Read at most this many pages. */
   maxPages: number;
   /**
-   * Pages fetched ahead of the consumer at most (0: each page only when the consumer asks for it),
-   * once the first page came back full.
+   * Pages fetched ahead of the consumer at most (0: each page only when the consumer asks for it).
+   * The window starts at 1 and doubles with every full page until it reaches this bound.
    */
   aheadPages: number;
 }
@@ -51,6 +49,7 @@ export async function* prefetchPages<T>(fetchPage: PageFetcher<T>, options: Pref
   // Pages asked for and not yet handed over, in page order; each promise never rejects.
   const pending: Array<Promise<Settled<T>>> = [];
   let nextPage = firstPage;
+  let window = 1;
 
   const launch = (): void => {
     const page = nextPage;
@@ -68,7 +67,8 @@ export async function* prefetchPages<T>(fetchPage: PageFetcher<T>, options: Pref
       yield items as T[];
       return;
     }
-    while (pending.length < aheadPages && nextPage < endPage) launch();
+    window = Math.min(aheadPages, window * 2);
+    while (pending.length < window && nextPage < endPage) launch();
     yield items as T[];
   }
 }
