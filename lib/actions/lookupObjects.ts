@@ -45,8 +45,12 @@ export type EmitBehavior = typeof EMIT_BEHAVIORS[number];
 export const EMIT_ALL_MAX_RESULTS = { defaultValue: 1000, max: 10000 } as const;
 /** `pageSize` of `emitPage`. */
 export const PAGE_SIZE = { min: 1, max: 1000, defaultValue: 50 } as const;
-/** Pages read ahead of the emitter: 4 pages cover 7 requests/s up to about 0.5 s per page. */
-export const LIST_AHEAD_PAGES = 4;
+/**
+ * Pages read ahead of the emitter: 7 keep Kommo's 7 requests/s busy while a page takes up to a
+ * second to arrive (250 objects at 250 ms of latency plus Kommo's work and the transfer), and
+ * bound memory to 8 pages (about 2,000 objects) whatever the result size.
+ */
+export const LIST_AHEAD_PAGES = 7;
 
 const ORDER_DIRECTIONS = ['asc', 'desc'] as const;
 
