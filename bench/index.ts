@@ -10,13 +10,14 @@ import os from 'os';
 import { join } from 'path';
 import { startBroker, type RunningBroker } from '../spec-e2e/harness/broker';
 import { runCallsPerMessage } from './callsPerMessage';
+import { runLookupObjects } from './lookupObjects';
 import { runOverhead } from './overhead';
 import { formatTable, machineInfo, writeReport, type BenchResult, type SkippedBench } from './report';
 import { runStartup } from './startup';
 import { runThroughput } from './throughput';
 
-type BenchName = 'overhead' | 'throughput' | 'callsPerMessage' | 'startup';
-const ALL: readonly BenchName[] = ['overhead', 'throughput', 'callsPerMessage', 'startup'];
+type BenchName = 'overhead' | 'throughput' | 'lookupObjects' | 'callsPerMessage' | 'startup';
+const ALL: readonly BenchName[] = ['overhead', 'throughput', 'lookupObjects', 'callsPerMessage', 'startup'];
 
 function selected(): Set<BenchName> {
   const only = process.env.BENCH_ONLY?.split(',').map((name) => name.trim()).filter(Boolean);
@@ -53,6 +54,7 @@ async function main(): Promise<void> {
 
   await attempt('overhead', () => runOverhead());
   await attempt('throughput', () => runThroughput());
+  await attempt('lookupObjects', () => runLookupObjects());
 
   // The broker boots (CPU-heavy for a few seconds) while calls-per-message only counts requests.
   const broker: Promise<RunningBroker> | undefined = wanted.has('startup') ? startBroker() : undefined;
