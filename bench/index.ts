@@ -1,6 +1,6 @@
 /**
  * `npm run bench`: every figure next to its baseline from the same run, printed as a table and
- * written to bench/results/latest.json with the machine it ran on. About 2.5 minutes.
+ * written to bench/results/latest.json with the machine it ran on. About 3.5 minutes.
  *
  * Order matters on a small machine: the timing-sensitive benchmarks (overhead, throughput) run
  * alone; the RabbitMQ broker for the start-up benchmark boots while calls-per-message runs,
