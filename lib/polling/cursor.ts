@@ -34,9 +34,9 @@
  *    that touches the frontier, so the invariant extends to its last id; a full window moves the
  *    frontier, a short one ends the second (`c := m + 1`). A window that starts beyond the
  *    frontier means records left the second meanwhile and some may have been skipped: nothing is
- *    emitted and the window backs off (`frontierCount` halves) until it overlaps again. Each
- *    back-off follows a removal, so the scan ends. Windows choose `limit` so that
- *    `(page − 1) · limit` lands just below the frontier's position (see {@link idWindow}).
+ *    emitted and the next window starts one window lower, until it overlaps again. Each such
+ *    step back follows a removal, so the scan ends. Windows choose `limit` so that
+ *    `(page − 1) · limit` lands a little below the frontier's position (see {@link idWindow}).
  * 3. **Crowded second, events** (`mode: 'recount'`): events never change, so `[m, m]` holds a
  *    fixed number of records, learnt from the short last page: `(page − 1) · limit + length`.
  *    Pages are re-read (cycling) until that many distinct ids were seen; with a truly random
@@ -157,11 +157,12 @@ function rangeQuery(config: PollConfig, from: number, to: number | undefined, or
 
 /**
  * Picks `page` and `limit` for the next id-ordered window of a crowded second, given how many
- * records are known to sit at or below the frontier (`frontierCount`). The window must start at
- * or below the frontier's position (`(page − 1) · limit ≤ frontierCount − 1`) and end beyond it;
- * among the limits allowed, the one that reads the most new records wins. With limits up to 12
- * this exists whenever `frontierCount` < 27,720 (it fails only when every limit divides it); the
- * full `maxLimit` is tried next.
+ * records are known to sit at or below the frontier (`frontierCount`). Offsets are
+ * `(page − 1) · limit`, so the window starts `frontierCount mod limit` records below the frontier
+ * (the overlap) and must end beyond it. The overlap is kept at one record per 50 (at least one):
+ * up to that many records may leave the second between two windows without a window being
+ * wasted. Among the limits allowed, the one that reads the most new records wins. With limits up
+ * to 12 a window exists whenever `frontierCount` < 27,720; the full `maxLimit` is tried next.
  */
 export function idWindow(frontierCount: number, preferredLimit: number, maxLimit: number): { page: number; limit: number } {
   if (frontierCount <= 0) return { page: 1, limit: preferredLimit };
@@ -169,8 +170,8 @@ export function idWindow(frontierCount: number, preferredLimit: number, maxLimit
     let best: { page: number; limit: number } | undefined;
     let bestGain = 0;
     for (let limit = ceiling; limit >= 2; limit -= 1) {
-      const remainder = frontierCount % limit;
-      const gain = remainder === 0 ? 0 : limit - remainder;
+      const overlap = frontierCount % limit;
+      const gain = overlap >= Math.ceil(limit / 50) ? limit - overlap : 0;
       if (gain > bestGain) {
         bestGain = gain;
         best = { page: Math.floor((frontierCount - 1) / limit) + 1, limit };
@@ -302,8 +303,9 @@ function applyIds<T>(config: PollConfig, cursor: IdScanCursor, request: PageRequ
   const frontier = cursor.frontierId;
   const touchesFrontier = offset === 0 || (list.length > 0 && frontier !== null && (list[0].id as number) <= frontier);
   if (!touchesFrontier) {
-    // Records left the second since the frontier was counted: this window may have jumped over some.
-    return { emit: [], state: { upperBound, cursor: { ...cursor, frontierCount: Math.floor(offset / 2) } } };
+    // More records left the second than the overlap absorbs: this window may have jumped over
+    // some. Emit nothing from it and step back one window.
+    return { emit: [], state: { upperBound, cursor: { ...cursor, frontierCount: Math.max(0, offset + 1 - request.limit) } } };
   }
   const already = new Set(cursor.emittedAbove);
   const emit = unique(records, list, (stamp) => (frontier === null || (stamp.id as number) > frontier) && !already.has(stamp.id as number));
