@@ -132,29 +132,33 @@ describe('20 polls over 2,000 changing objects (ties, bursts of 300, shuffled or
 });
 
 describe('300 objects sharing one second across a page boundary', () => {
+  // `leaving`: records of the crowded second edited before every request (they jump to the open
+  // second and shift the id order under the scan), drawn from `volatile` of them; the others stay
+  // and must all be emitted. Above the windows' overlap (1 per 50 records) windows must step back.
   it.each`
-    pageSize | singlePage | changing
-    ${250}   | ${false}   | ${false}
-    ${250}   | ${true}    | ${false}
-    ${250}   | ${false}   | ${true}
-    ${100}   | ${true}    | ${true}
-    ${7}     | ${false}   | ${true}
-    ${1}     | ${true}    | ${false}
-  `('pageSize $pageSize, single page per poll: $singlePage, records leaving the second while it is read: $changing', async ({ pageSize, singlePage, changing }) => {
-    const { kommo, harness } = setup({ pageSize, seed: 300 + pageSize });
+    pageSize | atTie   | volatile | leaving | singlePage
+    ${250}   | ${300}  | ${0}     | ${0}    | ${false}
+    ${250}   | ${300}  | ${0}     | ${0}    | ${true}
+    ${250}   | ${300}  | ${100}   | ${2}    | ${false}
+    ${100}   | ${300}  | ${100}   | ${2}    | ${true}
+    ${7}     | ${300}  | ${100}   | ${2}    | ${false}
+    ${1}     | ${300}  | ${0}     | ${0}    | ${true}
+    ${250}   | ${1000} | ${300}   | ${10}   | ${false}
+    ${12}    | ${1000} | ${300}   | ${3}    | ${false}
+    ${12}    | ${1000} | ${300}   | ${3}    | ${true}
+  `('pageSize $pageSize, $atTie in one second, $leaving of $volatile leaving it per request, single page per poll: $singlePage', async ({ pageSize, atTie, volatile, leaving, singlePage }) => {
+    const { kommo, harness } = setup({ pageSize, seed: 300 + pageSize + leaving });
     const tie = kommo.serverSecond - 100;
     kommo.create(20, tie - 1);
-    kommo.create(300, tie);
+    kommo.create(atTie, tie);
     kommo.create(20, tie + 1);
-    if (changing) {
-      // Before every request, 2 of 100 volatile records of the crowded second are edited: they leave it
-      // for the open second, shifting the id order. The other 200 stay and must all be emitted.
-      const volatile = new Set(kommo.pick(100, kommo.keys(tie)));
-      kommo.beforeRequest = () => kommo.update(kommo.pick(2, kommo.keys(tie).filter((key) => volatile.has(key))));
-    }
-    await settle(kommo, harness, singlePage ? { maxDataPages: 1 } : {});
+    const movable = new Set(kommo.pick(volatile, kommo.keys(tie)));
+    if (leaving > 0) kommo.beforeRequest = () => kommo.update(kommo.pick(leaving, kommo.keys(tie).filter((key) => movable.has(key))));
+    const options = singlePage ? { maxDataPages: 1 } : {};
+    for (let poll = 0; poll < (singlePage ? 30 : 3); poll += 1) await harness.poll(options);
+    await settle(kommo, harness, options);
     expectExactlyOnce(harness);
-    if (!changing) expect(harness.emissions.filter((e) => e.at === tie)).toHaveLength(300);
+    if (leaving === 0) expect(harness.emissions.filter((e) => e.at === tie)).toHaveLength(atTie);
     noteSnapshot(harness);
   });
 
