@@ -3,7 +3,8 @@
  * HTTP, no auth, just what polling depends on). Timestamps are whole seconds of the model's own
  * clock, which may be ahead of or behind "ours"; equal timestamps come back in a new random order
  * on every request; pages are offsets into the range as it is at the moment of the request;
- * writes can be injected between two requests; a request can be made to fail. Every version a
+ * writes can be injected between two requests; a write may commit (become visible) up to
+ * `commitDelayMs` after the second it is stamped with; a request can be made to fail. Every version a
  * record ever had is kept, with the time it was current, so an oracle can tell what was lost.
  */
 import type { PollQuery } from '../../lib/polling/cursor';
@@ -48,6 +49,8 @@ export interface FakeKommoOptions {
   requestMs?: number;
   /** Shuffle equal timestamps per request (Kommo's order inside a second is not stable). Default true. */
   shuffle?: boolean;
+  /** A write made "now" becomes visible up to this much later, keeping its stamp (a slow commit). Default 0. */
+  commitDelayMs?: number;
 }
 
 /** A query in the model's terms: the polling query, or any `{filter, order, page, limit}`. */
@@ -67,6 +70,11 @@ export class FakeKommo {
   readonly offsetMs: number;
   readonly requestMs: number;
   readonly shuffle: boolean;
+  readonly commitDelayMs: number;
+  /** Writes stamped but not yet visible, with the server time they commit at. */
+  private pending: Array<{ atMs: number; apply: () => void }> = [];
+  /** Per record, when its last pending write commits (writes to one record commit in order). */
+  private readonly committingUntil = new Map<string, number>();
   private readonly records = new Map<string, FakeRecord>();
   private readonly versionsByKey = new Map<string, Version[]>();
   private nextId = 1000;
@@ -89,6 +97,7 @@ export class FakeKommo {
     this.offsetMs = (options.clockOffsetSeconds ?? 0) * 1000;
     this.requestMs = options.requestMs ?? 150;
     this.shuffle = options.shuffle ?? true;
+    this.commitDelayMs = options.commitDelayMs ?? 0;
   }
 
   get serverMs(): number {
@@ -102,6 +111,17 @@ export class FakeKommo {
 
   advance(ms: number): void {
     this.localMs += ms;
+    const due = this.pending.filter((write) => write.atMs <= this.serverMs).sort((a, b) => a.atMs - b.atMs);
+    this.pending = this.pending.filter((write) => write.atMs > this.serverMs);
+    for (const write of due) write.apply();
+  }
+
+  /** Runs a write stamped now: at once, or when it commits (`commitDelayMs`). */
+  private commit(key: string, apply: (visibleMs: number) => void): void {
+    if (this.commitDelayMs === 0) return apply(this.serverMs);
+    const atMs = Math.max(this.serverMs + Math.floor(this.random() * this.commitDelayMs), this.committingUntil.get(key) ?? 0);
+    this.committingUntil.set(key, atMs);
+    this.pending.push({ atMs, apply: () => apply(atMs) });
   }
 
   private newKey(): string {
@@ -132,8 +152,12 @@ export class FakeKommo {
     for (let i = 0; i < count; i += 1) {
       const key = this.newKey();
       const record: FakeRecord = this.kind === 'entities' ? { id: Number(key), created_at: at, updated_at: at } : { id: key, created_at: at };
-      this.records.set(key, record);
-      this.track(key, at, fromMs);
+      const insert = (visibleMs: number): void => {
+        this.records.set(key, record);
+        this.track(key, at, visibleMs);
+      };
+      if (atSecond === undefined) this.commit(key, insert);
+      else insert(fromMs);
       keys.push(key);
     }
     return keys;
@@ -143,10 +167,15 @@ export class FakeKommo {
   update(keys: readonly string[], atSecond?: number): void {
     const at = atSecond ?? this.serverSecond;
     for (const key of keys) {
-      const record = this.records.get(key);
-      if (!record || this.kind !== 'entities') continue;
-      record.updated_at = at;
-      if (this.field === 'updated_at') this.track(key, at, atSecond === undefined ? this.serverMs : at * 1000);
+      if (!this.records.has(key) || this.kind !== 'entities') continue;
+      const change = (visibleMs: number): void => {
+        const record = this.records.get(key);
+        if (!record) return;
+        record.updated_at = at;
+        if (this.field === 'updated_at') this.track(key, at, visibleMs);
+      };
+      if (atSecond === undefined) this.commit(key, change);
+      else change(at * 1000);
     }
   }
 
