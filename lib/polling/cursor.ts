@@ -159,9 +159,9 @@ function rangeQuery(config: PollConfig, from: number, to: number | undefined, or
  * Picks `page` and `limit` for the next id-ordered window of a crowded second, given how many
  * records are known to sit at or below the frontier (`frontierCount`). Offsets are
  * `(page − 1) · limit`, so the window starts `frontierCount mod limit` records below the frontier
- * (the overlap) and must end beyond it. The overlap is kept at one record per 50 (at least one):
- * up to that many records may leave the second between two windows without a window being
- * wasted. Among the limits allowed, the one that reads the most new records wins. With limits up
+ * (the overlap) and must end beyond it. Away from offset 0 the overlap is kept at one record per
+ * 50 (at least one): up to that many records may leave the second between two windows without a
+ * window being wasted. Among the limits allowed, the one that reads the most new records wins. With limits up
  * to 12 a window exists whenever `frontierCount` < 27,720; the full `maxLimit` is tried next.
  */
 export function idWindow(frontierCount: number, preferredLimit: number, maxLimit: number): { page: number; limit: number } {
@@ -170,11 +170,13 @@ export function idWindow(frontierCount: number, preferredLimit: number, maxLimit
     let best: { page: number; limit: number } | undefined;
     let bestGain = 0;
     for (let limit = ceiling; limit >= 2; limit -= 1) {
-      const overlap = frontierCount % limit;
-      const gain = overlap >= Math.ceil(limit / 50) ? limit - overlap : 0;
+      const page = Math.floor((frontierCount - 1) / limit) + 1;
+      const overlap = frontierCount - (page - 1) * limit;
+      // A window at offset 0 needs no overlap: it cannot miss anything before it.
+      const gain = page === 1 || overlap >= Math.ceil(limit / 50) ? limit - overlap : 0;
       if (gain > bestGain) {
         bestGain = gain;
-        best = { page: Math.floor((frontierCount - 1) / limit) + 1, limit };
+        best = { page, limit };
       }
     }
     if (best) return best;
