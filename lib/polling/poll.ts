@@ -5,8 +5,8 @@
  * Order of effects: a page's records are emitted before the snapshot that covers them, and the
  * snapshot is written after every answer (a checkpoint), so a poll that fails on page N repeats
  * nothing already checkpointed; only a failure between emitting a page and writing its snapshot
- * can repeat that page. A "Retrieve sample" run (`debug`) emits at most one page and writes no
- * snapshot.
+ * can repeat that page. A poll that sends no request (the cursor passed `endTime`) writes
+ * nothing. A "Retrieve sample" run (`debug`) emits at most one page and writes no snapshot.
  */
 import type { PollConfig } from './config';
 import { applyPage, initialState, planRequest, type FetchedPage, type PollQuery } from './cursor';
@@ -63,16 +63,16 @@ export async function runPoll<T>(config: PollConfig, storedSnapshot: unknown, io
   };
   let state = initialState(start.cursor);
   let written: string | undefined;
-  const checkpoint = async (force: boolean): Promise<boolean> => {
+  // After every answer: skipped when nothing changed since the last write or the cursor is too big to keep.
+  const checkpoint = async (): Promise<void> => {
     const snapshot = encodeSnapshot(config, state.cursor);
     const text = JSON.stringify(snapshot);
     const bytes = snapshotBytes(snapshot);
-    if (bytes > MAX_SNAPSHOT_BYTES || (text === written && !force)) return bytes <= MAX_SNAPSHOT_BYTES;
+    if (bytes > MAX_SNAPSHOT_BYTES || text === written) return;
     await io.saveSnapshot(snapshot);
     written = text;
     report.snapshot = snapshot;
     report.maxSnapshotBytes = Math.max(report.maxSnapshotBytes, bytes);
-    return true;
   };
 
   for (let request = planRequest(config, state); request; request = planRequest(config, state)) {
@@ -89,10 +89,8 @@ export async function runPoll<T>(config: PollConfig, storedSnapshot: unknown, io
     }
     state = outcome.state;
     report.upperBound = state.upperBound;
-    if (!options.debug) await checkpoint(false);
+    if (!options.debug) await checkpoint();
   }
   report.caughtUp = planRequest(config, state) === null;
-  // A poll without a request (range over) still replaces an unusable stored snapshot.
-  if (!options.debug && written === undefined) await checkpoint(true);
   return report;
 }
