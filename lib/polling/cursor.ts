@@ -24,8 +24,9 @@
  *    - Full page spanning several seconds, last second `m`: emit the records before `m`, drop the
  *      ones at `m` (maybe incomplete), `c := m`. The next request starts again at page 1 from `m`,
  *      so nothing shifts: this is the overlap that replaces offsets.
- *    - Full page inside one second `m`: the second is crowded (≥ P records). Emit the page and
- *      enumerate the second by the kind's tie-break.
+ *    - Full page inside one second `m`: the second is crowded (≥ P records); enumerate it by the
+ *      kind's tie-break (entities: the page is not emitted, the id-ordered scan reads it again;
+ *      events: the page is emitted and counts as page 1 of the second).
  * 2. **Crowded second, entities** (`mode: 'ids'`): `m ≤ U` is closed, so its set of records can
  *    only shrink (a record leaves when it is updated or deleted; none can enter). Read
  *    `[m, m]` ordered by `id` (unique, so the order is total and stable) in windows
@@ -45,7 +46,7 @@
  *
  * ## Exactly once
  * *No repeat:* a version `(id, t)` is emitted only while `c ≤ t`, and `c` then moves past `t`, or
- * (crowded second) its id is recorded: below the frontier, in `emittedAbove`, or in `emitted`.
+ * (crowded second) its id is recorded: at or below the frontier (entities) or in `emitted` (events).
  * *None lost:* a version that is current during a whole poll and has `t ≤ U` is inside the range
  * of the request whose emitted part covers `t` (scan: prefix property; crowded: the invariant;
  * events: the count). A version replaced during the poll is replaced by a later one that a later
@@ -75,8 +76,6 @@ export interface IdScanCursor {
   readonly frontierId: number | null;
   /** How many records at `second` had ids up to `frontierId` when last counted (an upper bound now). */
   readonly frontierCount: number;
-  /** Ids above the frontier already emitted (from the page that found the second crowded), ascending. */
-  readonly emittedAbove: readonly number[];
 }
 
 /** Inside a crowded second of an event collection, re-reading pages until the count is reached. */
@@ -274,15 +273,6 @@ function unique<T>(records: readonly T[], list: readonly Stamp[], keep: (stamp: 
   return out;
 }
 
-function crowdedCursor(config: PollConfig, second: number, list: readonly Stamp[]): Cursor {
-  if (config.tieBreak === 'idOrder') {
-    const ids = [...new Set(list.map((stamp) => stamp.id as number))].sort((a, b) => a - b);
-    return { mode: 'ids', second, frontierId: null, frontierCount: 0, emittedAbove: ids };
-  }
-  // The page was the first `limit` records at `second`: the same set as page 1 of `[second, second]`.
-  return { mode: 'recount', second, emitted: [...new Set(list.map((stamp) => stamp.key))], nextPage: 2, total: null, reads: 1 };
-}
-
 function applyScan<T>(config: PollConfig, state: PollState & { cursor: ScanCursor }, request: PageRequest, records: readonly T[], list: Stamp[], upperBound: number): PageOutcome<T> {
   checkAscending(config, request, list, 'at');
   const inRange = list.filter((stamp) => stamp.at <= upperBound);
@@ -296,7 +286,14 @@ function applyScan<T>(config: PollConfig, state: PollState & { cursor: ScanCurso
   if (list[0].at < last) {
     return { emit: unique(records, list, (stamp) => stamp.at < last), state: { upperBound, cursor: { mode: 'scan', second: last } } };
   }
-  return { emit: unique(records, list, () => true), state: { upperBound, cursor: crowdedCursor(config, last, list) } };
+  if (config.tieBreak === 'idOrder') {
+    // The id-ordered scan reads these records again in a stable order; emitting them now would
+    // mean remembering up to a page of ids in the snapshot.
+    return { emit: [], state: { upperBound, cursor: { mode: 'ids', second: last, frontierId: null, frontierCount: 0 } } };
+  }
+  // The page holds the first `limit` records at `last`: the same set as page 1 of `[last, last]`.
+  const emitted = [...new Set(list.map((stamp) => stamp.key))];
+  return { emit: unique(records, list, () => true), state: { upperBound, cursor: { mode: 'recount', second: last, emitted, nextPage: 2, total: null, reads: 1 } } };
 }
 
 function applyIds<T>(config: PollConfig, cursor: IdScanCursor, request: PageRequest, records: readonly T[], list: Stamp[], upperBound: number): PageOutcome<T> {
@@ -309,8 +306,7 @@ function applyIds<T>(config: PollConfig, cursor: IdScanCursor, request: PageRequ
     // some. Emit nothing from it and step back one window.
     return { emit: [], state: { upperBound, cursor: { ...cursor, frontierCount: Math.max(0, offset + 1 - request.limit) } } };
   }
-  const already = new Set(cursor.emittedAbove);
-  const emit = unique(records, list, (stamp) => (frontier === null || (stamp.id as number) > frontier) && !already.has(stamp.id as number));
+  const emit = unique(records, list, (stamp) => frontier === null || (stamp.id as number) > frontier);
   if (list.length < request.limit) {
     return { emit, state: { upperBound, cursor: { mode: 'scan', second: cursor.second + 1 } } };
   }
@@ -320,7 +316,7 @@ function applyIds<T>(config: PollConfig, cursor: IdScanCursor, request: PageRequ
     emit,
     state: {
       upperBound,
-      cursor: { ...cursor, frontierId, frontierCount: offset + list.length, emittedAbove: cursor.emittedAbove.filter((id) => id > frontierId) },
+      cursor: { ...cursor, frontierId, frontierCount: offset + list.length },
     },
   };
 }

@@ -6,10 +6,7 @@
  *
  * Shapes (`v` is the format, `k` the fingerprint, `c` the cursor second):
  * - scan:    `{"v":1,"k":"1x9c0f","c":1772379000}`
- * - ids:     `{…,"m":"i","f":<frontier id>,"e":<frontier count>,"s":"<ids above the frontier>"}`
- *            where `s` lists ascending ids as base-36 gaps (from the frontier, or from 0 without
- *            one), comma-separated. At most one page (250) of ids: about 3 KB even for ids near
- *            2^53, a few hundred bytes for Kommo's ids.
+ * - ids:     `{…,"m":"i","f":<frontier id>,"e":<frontier count>}`: under 100 bytes.
  * - recount: `{…,"m":"r","s":["<event id>",…],"p":<next page>,"n":<count>,"r":<reads>}`; it can
  *            outgrow the limit (many long event ids in one second), and is then not written:
  *            the poll keeps going until the second is done.
@@ -36,8 +33,8 @@ export interface PollSnapshot {
   readonly f?: number;
   /** ids: frontier count. */
   readonly e?: number;
-  /** ids: base-36 gaps of the ids above the frontier; recount: ids emitted. */
-  readonly s?: string | readonly string[];
+  /** recount: ids emitted. */
+  readonly s?: readonly string[];
   /** recount: next page. */
   readonly p?: number;
   /** recount: records in the second, once known. */
@@ -57,39 +54,12 @@ function fingerprint(config: PollConfig): string {
   return hash.toString(36);
 }
 
-function encodeIds(ids: readonly number[], base: number): string {
-  let previous = base;
-  return ids.map((id) => {
-    const gap = id - previous;
-    previous = id;
-    return gap.toString(36);
-  }).join(',');
-}
-
-function decodeIds(text: string, base: number): number[] | undefined {
-  if (text === '') return [];
-  let previous = base;
-  const ids: number[] = [];
-  for (const part of text.split(',')) {
-    if (!/^[0-9a-z]{1,11}$/.test(part)) return undefined;
-    const gap = parseInt(part, 36);
-    if (gap < 1) return undefined;
-    previous += gap;
-    if (!Number.isSafeInteger(previous)) return undefined;
-    ids.push(previous);
-  }
-  return ids;
-}
-
 /** The snapshot for a cursor. */
 export function encodeSnapshot(config: PollConfig, cursor: Cursor): PollSnapshot {
   const base = { v: SNAPSHOT_FORMAT, k: fingerprint(config), c: cursor.second } as const;
   if (cursor.mode === 'scan') return base;
   if (cursor.mode === 'ids') {
-    return {
-      ...base, m: 'i', ...(cursor.frontierId === null ? {} : { f: cursor.frontierId }), e: cursor.frontierCount,
-      s: encodeIds(cursor.emittedAbove, cursor.frontierId ?? 0),
-    };
+    return { ...base, m: 'i', ...(cursor.frontierId === null ? {} : { f: cursor.frontierId }), e: cursor.frontierCount };
   }
   return { ...base, m: 'r', s: cursor.emitted, p: cursor.nextPage, ...(cursor.total === null ? {} : { n: cursor.total }), r: cursor.reads };
 }
@@ -119,10 +89,8 @@ function decodeCursor(raw: Record<string, unknown>, second: number): Cursor | un
   if (raw.m === undefined) return { mode: 'scan', second };
   if (raw.m === 'i') {
     const frontierId = raw.f === undefined ? null : raw.f;
-    if ((frontierId !== null && !isCount(frontierId, 1)) || !isCount(raw.e, 0) || typeof raw.s !== 'string') return undefined;
-    const emittedAbove = decodeIds(raw.s, frontierId ?? 0);
-    if (!emittedAbove) return undefined;
-    return { mode: 'ids', second, frontierId, frontierCount: raw.e, emittedAbove };
+    if ((frontierId !== null && !isCount(frontierId, 1)) || !isCount(raw.e, 0)) return undefined;
+    return { mode: 'ids', second, frontierId, frontierCount: raw.e };
   }
   if (raw.m === 'r') {
     const emitted = raw.s;

@@ -30,8 +30,8 @@ describe('planRequest', () => {
     ${'first request of a poll: no upper bound'} | ${entities} | ${state(scan(100))}                          | ${{ filter: { updated_at: { from: 100 } }, order: { updated_at: 'asc' }, page: 1, limit: 4 }}
     ${'later request: up to the bound'}       | ${entities} | ${state(scan(102), 190)}                      | ${{ filter: { updated_at: { from: 102, to: 190 } }, order: { updated_at: 'asc' }, page: 1, limit: 4 }}
     ${'endTime bounds the first request'}     | ${withEnd}  | ${state(scan(100))}                           | ${{ filter: { updated_at: { from: 100, to: 150 } }, order: { updated_at: 'asc' }, page: 1, limit: 4 }}
-    ${'crowded second, first id window'}      | ${entities} | ${state({ mode: 'ids', second: 120, frontierId: null, frontierCount: 0, emittedAbove: [] }, 190)} | ${{ filter: { updated_at: { from: 120, to: 120 } }, order: { id: 'asc' }, page: 1, limit: 12 }}
-    ${'crowded second, overlapping window'}   | ${entities} | ${state({ mode: 'ids', second: 120, frontierId: 9, frontierCount: 12, emittedAbove: [] }, 190)} | ${{ filter: { updated_at: { from: 120, to: 120 } }, order: { id: 'asc' }, page: 2, limit: 11 }}
+    ${'crowded second, first id window'}      | ${entities} | ${state({ mode: 'ids', second: 120, frontierId: null, frontierCount: 0 }, 190)} | ${{ filter: { updated_at: { from: 120, to: 120 } }, order: { id: 'asc' }, page: 1, limit: 12 }}
+    ${'crowded second, overlapping window'}   | ${entities} | ${state({ mode: 'ids', second: 120, frontierId: 9, frontierCount: 12 }, 190)} | ${{ filter: { updated_at: { from: 120, to: 120 } }, order: { id: 'asc' }, page: 2, limit: 11 }}
     ${'crowded event second, next page'}      | ${events}   | ${state({ mode: 'recount', second: 120, emitted: ['a'], nextPage: 3, total: null, reads: 2 }, 190)} | ${{ filter: { created_at: { from: 120, to: 120 } }, order: { created_at: 'asc' }, page: 3, limit: 4 }}
   `('$name', ({ config, before, query }) => {
     expect(planRequest(config, before)?.query).toEqual(query);
@@ -74,10 +74,10 @@ describe('applyPage: scanning closed seconds (page 1 from the cursor, every time
     expect(planRequest(withEnd, result.after)).toBeNull();
   });
 
-  it('a full page inside one second (entities): emitted, then the second is read in id order', () => {
+  it('a full page inside one second (entities): not emitted; the second is read again in id order', () => {
     const result = step(entities, state(scan(100)), [lead(9, 120), lead(3, 120), lead(7, 120), lead(5, 120)]);
-    expect(result.emitted).toEqual([9, 3, 7, 5]);
-    expect(result.after).toEqual(state({ mode: 'ids', second: 120, frontierId: null, frontierCount: 0, emittedAbove: [3, 5, 7, 9] }, 190));
+    expect(result.emitted).toEqual([]);
+    expect(result.after).toEqual(state({ mode: 'ids', second: 120, frontierId: null, frontierCount: 0 }, 190));
   });
 
   it('a full page inside one second (events): emitted, counted as page 1 of that second', () => {
@@ -88,18 +88,18 @@ describe('applyPage: scanning closed seconds (page 1 from the cursor, every time
 });
 
 describe('applyPage: a crowded second of entities, in id order', () => {
-  const ids = (frontierId: number | null, frontierCount: number, emittedAbove: number[] = []): PollState =>
-    state({ mode: 'ids', second: 120, frontierId, frontierCount, emittedAbove }, 190);
+  const ids = (frontierId: number | null, frontierCount: number): PollState =>
+    state({ mode: 'ids', second: 120, frontierId, frontierCount }, 190);
   const at120 = (...list: number[]): Row[] => list.map((id) => lead(id, 120));
 
   it.each`
-    name                                                               | before                       | records                                     | emitted          | after
-    ${'first window, short: the rest of the second, then scan on'}     | ${ids(null, 0, [3, 9])}      | ${at120(1, 3, 5, 9)}                        | ${[1, 5]}        | ${state(scan(121), 190)}
-    ${'first window, full: the frontier moves, ids below it forgotten'} | ${ids(null, 0, [3, 40])}    | ${at120(1, 2, 3, 4, 5, 6, 7, 8, 10, 11, 12, 13)} | ${[1, 2, 4, 5, 6, 7, 8, 10, 11, 12, 13]} | ${ids(13, 12, [40])}
-    ${'overlapping window: only ids past the frontier'}                | ${ids(13, 12, [40])}         | ${at120(13, 14, 15, 40, 41, 42, 43, 44, 45, 46, 47)} | ${[14, 15, 41, 42, 43, 44, 45, 46, 47]} | ${ids(47, 22)}
-    ${'window starting past the frontier: records left, step back'}    | ${ids(13, 12, [40])}         | ${at120(15, 16, 17, 18, 19, 20, 21, 22, 23, 24, 25)} | ${[]}    | ${ids(13, 1, [40])}
-    ${'empty window past the start: records left, step back'}          | ${ids(13, 12, [40])}         | ${[]}                                       | ${[]}            | ${ids(13, 1, [40])}
-    ${'overlapping short window: the second is done'}                  | ${ids(13, 12, [40])}         | ${at120(13, 40, 41)}                        | ${[41]}          | ${state(scan(121), 190)}
+    name                                                               | before            | records                                               | emitted                                  | after
+    ${'first window, short: the whole second, then scan on'}           | ${ids(null, 0)}   | ${at120(1, 3, 5, 9)}                                  | ${[1, 3, 5, 9]}                          | ${state(scan(121), 190)}
+    ${'first window, full: the frontier moves to its last id'}         | ${ids(null, 0)}   | ${at120(1, 2, 3, 4, 5, 6, 7, 8, 10, 11, 12, 13)}      | ${[1, 2, 3, 4, 5, 6, 7, 8, 10, 11, 12, 13]} | ${ids(13, 12)}
+    ${'overlapping window: only ids past the frontier'}                | ${ids(13, 12)}    | ${at120(13, 14, 15, 40, 41, 42, 43, 44, 45, 46, 47)}  | ${[14, 15, 40, 41, 42, 43, 44, 45, 46, 47]} | ${ids(47, 22)}
+    ${'window starting past the frontier: records left, step back'}    | ${ids(13, 12)}    | ${at120(15, 16, 17, 18, 19, 20, 21, 22, 23, 24, 25)}  | ${[]}                                    | ${ids(13, 1)}
+    ${'empty window past the start: records left, step back'}          | ${ids(13, 12)}    | ${[]}                                                 | ${[]}                                    | ${ids(13, 1)}
+    ${'overlapping short window: the second is done'}                  | ${ids(13, 12)}    | ${at120(13, 40, 41)}                                  | ${[40, 41]}                              | ${state(scan(121), 190)}
   `('$name', ({ before, records, emitted, after }) => {
     const result = step(entities, before, records);
     expect(result.emitted).toEqual(emitted);
@@ -158,7 +158,7 @@ describe('applyPage refuses answers it cannot trust (nothing emitted, the poll f
   });
 
   it('an id window out of id order is refused', () => {
-    const before = state({ mode: 'ids', second: 120, frontierId: null, frontierCount: 0, emittedAbove: [] }, 190);
+    const before = state({ mode: 'ids', second: 120, frontierId: null, frontierCount: 0 }, 190);
     expect(() => step(entities, before, [lead(5, 120), lead(4, 120)])).toThrow(/ascending id order/);
   });
 

@@ -136,11 +136,19 @@ describe('limits', () => {
 
   it('Retrieve sample (debug): one page of data and no snapshot', async () => {
     const { kommo, config } = world();
-    kommo.create(600, kommo.serverSecond - 100);
+    for (let s = 0; s < 10; s += 1) kommo.create(100, kommo.serverSecond - 200 + s);
     const { calls, report } = await poll(kommo, config, {}, { debug: true });
     expect(calls.map((c) => c.call)).toEqual(['fetch', 'emit']);
-    expect(report).toMatchObject({ emittedPages: 1, emittedRecords: 250 });
+    expect(report).toMatchObject({ emittedPages: 1, emittedRecords: 200 });
     expect(report.snapshot).toBeUndefined();
+  });
+
+  it('Retrieve sample over a crowded second: the page comes from the id-ordered read that follows', async () => {
+    const { kommo, config } = world();
+    kommo.create(600, kommo.serverSecond - 100);
+    const { calls, report } = await poll(kommo, config, {}, { debug: true });
+    expect(calls.map((c) => c.call)).toEqual(['fetch', 'fetch', 'emit']);
+    expect(report).toMatchObject({ emittedPages: 1, emittedRecords: 250 });
   });
 
   it('Retrieve sample with nothing to show: one request, nothing emitted, no snapshot', async () => {

@@ -278,12 +278,20 @@ describe('a poll that fails on page 2', () => {
   it('a failure between the data and its snapshot repeats at most that page, and loses nothing', async () => {
     const { kommo, config } = setup({ pageSize: 100, seed: 51 });
     seed(kommo, 600, 1);
-    let failSnapshotNumber = 2;
+    // The snapshot after the second page of data is lost (the process died between the two).
+    let pagesOfData = 0;
+    let failed = false;
     const poller: Poller = (snapshot, io, options) => runPoll(config, snapshot, {
       ...io,
+      emitPage: async (records) => {
+        pagesOfData += 1;
+        await io.emitPage(records);
+      },
       saveSnapshot: async (s) => {
-        failSnapshotNumber -= 1;
-        if (failSnapshotNumber === 0) throw new InjectedFailure('snapshot lost');
+        if (pagesOfData === 2 && !failed) {
+          failed = true;
+          throw new InjectedFailure('snapshot lost');
+        }
         await io.saveSnapshot(s);
       },
     }, options);
