@@ -13,8 +13,9 @@
  * ## Design
  * The persistent cursor names a second `c`: every version `(id, t)` with `t < c` has been dealt
  * with. Each poll fixes an upper bound `U = min(endTime, KommoNow − lag)` from its first answer;
- * `U` is a closed second (the lag is ≥ 2 s, so writes stamped ≤ U are over). No request ever uses
- * an offset into a range that can change under it:
+ * `U` is a closed second: the `Date` header is stamped after the query ran, and a write is taken
+ * to commit within the lag (≥ 2 s, default 10 s) of the second it is stamped with. No request
+ * ever uses an offset into a range that can change under it:
  *
  * 1. **Scan** (`mode: 'scan'`): ask page 1 of `[c, U]` ordered by the field, `limit = P`. A page
  *    is a prefix of the sorted range *at that instant*, so if it holds a record at second `m`, it
@@ -54,10 +55,17 @@
  * Versions of one id are emitted in timestamp order.
  *
  * ## Limits (say them in the README)
- * A record written with a timestamp in a second the cursor already passed (Kommo lets `updated_at`
- * be set on write, or a write commits more than the lag late) is not seen. If Kommo ignores the
- * filter or the order, the page is refused with an error rather than trusted. If Kommo silently
- * returned fewer records than `limit` on a non-final page, the range would be taken as complete.
+ * - A record written with a timestamp in a second the cursor already passed (Kommo lets
+ *   `updated_at` be set on write, or a write commits more than the lag late) is not seen.
+ * - If Kommo ignores the filter or the order, the page is refused with an error rather than
+ *   trusted; the poll fails and the next one retries from the last snapshot.
+ * - If Kommo silently returned fewer records than `limit` on a non-final page, the range would be
+ *   taken as complete (docs/kommo-api.md §5 reports such a change on catalog lists).
+ * - A crowded second of entities is read with `order[id]` and the timestamp filter together; a
+ *   crowded second of events whose count is not reached within the read cap fails every poll
+ *   (loudly) rather than being skipped.
+ * - The crowded-second cursor of events lists the ids seen; when that exceeds the snapshot limit
+ *   the poll finishes the second before stopping (see poll.ts).
  */
 import { KommoError } from '../client/errors';
 import type { PollConfig, PollFilterValue } from './config';
