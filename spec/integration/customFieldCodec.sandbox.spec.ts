@@ -323,6 +323,23 @@ describe('with the current object, a stored value the codec would not write itse
   });
 });
 
+describe('mergeMultiValues: options and phones added to what Kommo has', () => {
+  it('multiselect and PHONE values join the stored ones; a phone Kommo has (other formatting) is not added twice', async () => {
+    const model = await modelFor(MOSCOW);
+    const fields = await model.customFields(OBJECT_TYPES.contacts);
+    const [products, phone] = [fieldOf(fields, 'multiselect', undefined), fieldOf(fields, 'multitext', 'PHONE')];
+    const codec = await model.codec(OBJECT_TYPES.contacts);
+    const id = await create(OBJECT_TYPES.contacts, codec.encode({ [products.id]: ['CRM'], [phone.id]: [{ value: '+1 555 010 0202', enum_code: 'MOB' }] }));
+    const current = await read(OBJECT_TYPES.contacts, id);
+    const added = codec.encode({ [products.id]: ['Support', 'CRM'], [phone.id]: ['15550100202', '+1 555 010 0909'] }, { current, mergeMultiValues: true });
+    await client.patch(`contacts/${id}`, { custom_fields_values: added });
+    expect(codec.decode((await read(OBJECT_TYPES.contacts, id)).custom_fields_values)).toEqual({
+      [products.id]: ['CRM', 'Support'],
+      [phone.id]: [{ value: '+1 555 010 0202', enum_code: 'MOB' }, { value: '+1 555 010 0909', enum_code: 'WORK' }],
+    });
+  });
+});
+
 describe('bad values: an error naming the field and what it accepts, and no request', () => {
   interface BadRow {
     kind: Kind;
