@@ -6,7 +6,7 @@ import type { Logger } from '../context';
 import { CredentialConfig, resolveCredential, TokenSource } from './auth';
 import { httpError, networkError } from './errors';
 import { ClientSettings, parseBounded, resolveSettings, RETRIES } from './options';
-import { RateLimiter, sharedRateLimiter } from './rateLimiter';
+import { RateLimiter, rateFeedback, sharedRateLimiter } from './rateLimiter';
 import { decideRetry, HttpMethod, RetryDecision } from './retryPolicy';
 import { sharedTransport, Transport } from './transport';
 import { AccountBase, parseBaseUrl, resolveApiUrl } from './url';
@@ -83,7 +83,7 @@ export class KommoClient {
         body,
         timeoutMs: this.settings.requestTimeoutMs,
       });
-      permit?.settle(outcome.kind === 'response' && outcome.connectionReused);
+      permit?.settle(rateFeedback(outcome, this.deps.nowMs()));
 
       if (outcome.kind === 'response' && outcome.status === 401 && !replayedAfterRenewal) {
         const renewed = await this.tokens.renewAfterRejection(token);
