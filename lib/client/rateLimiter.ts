@@ -21,9 +21,9 @@
  *    processes under 7/s together, and they share no store. So each process treats a 429 as
  *    congestion (docs/design.md, "Kommo client"), with the numbers of `DEFAULT_PACE`:
  *    - Grants are at least `1000 / pace` ms apart, even while the window has room. A new origin
- *      starts at the fastest pace (30/s): a quiet second's first N go within 200 ms, so a lone
- *      process keeps ≥ 95% of the limit, yet a burst reaches Kommo spread out and the first 429
- *      can stop the rest of it.
+ *      starts at the fastest pace (50/s): a quiet second's first N go within 120 ms, so a lone
+ *      process keeps ≥ 95% of the limit, yet a burst reaches Kommo spread out and, on a fast
+ *      link, the first 429 can stop the rest of it.
  *    - Slow start: until the first congestion event, at most `inFlightLimit` requests await
  *      their answer at once; it starts at 1 and grows by one per good answer. Against a distant
  *      Kommo (round trips of 100–300 ms) a new process thus hears whether the account has room
@@ -34,8 +34,9 @@
  *      old news (they were in flight when it happened) and only extend the pause.
  *    - Then the pace grows back additively, by `growthRpsPerSecond` per second, and only on
  *      answers to requests that waited for it: a process that sends one request a minute learns
- *      nothing about a faster pace. The prototype's 0.05/s per second drew about 8 429s a minute
- *      with 3 processes; 0.03 draws about 5 at much the same combined rate (BENCHMARKS.md).
+ *      nothing about a faster pace. In bench/paceModel.ts, 3 processes sharing an account for
+ *      4 minutes drew about 7 429s a minute at the prototype's 0.05/s per second and about 4.5
+ *      at 0.03, at much the same combined rate (about 5/s): fewer 429s, further from a ban.
  *    - A process that has run at the ceiling (pace ≥ N) for `jitterMemoryMs` without a 429 takes
  *      its next one as jitter, not a competitor: it only pauses.
  *    - An HTML 403 (a block) opens a breaker: requests to the origin fail at once with a
@@ -115,7 +116,7 @@ export const DEFAULT_RATE_LIMIT_MARGIN_MS = 30;
 
 /** The congestion-control defaults; see the module comment and BENCHMARKS.md for how they were chosen. */
 export const DEFAULT_PACE = Object.freeze({
-  maxPaceRps: 30,
+  maxPaceRps: 50,
   floorRps: 0.5,
   growthRpsPerSecond: 0.03,
   decreaseFactor: 0.5,

@@ -471,7 +471,7 @@ describe('a 429 pauses every queued request to the origin', () => {
 
 describe('a 429 halves the pace, once per congestion event', () => {
   it.each([
-    // Half of what was actually sent in the last window (the 429'd request included), not of the unused 30/s.
+    // Half of what was actually sent in the last window (the 429'd request included), not of the unused maximum.
     { sent: 7, paceRps: (7 * 1000) / WINDOW_MS / 2 },
     { sent: 4, paceRps: (4 * 1000) / WINDOW_MS / 2 },
     { sent: 1, paceRps: DEFAULT_PACE.floorRps }, // 0.49/s would be below the floor
@@ -737,7 +737,7 @@ describe('options', () => {
     { option: { marginMs: Number.POSITIVE_INFINITY }, message: /marginMs/ },
     { option: { maxPaceRps: 0 }, message: /maxPaceRps/ },
     { option: { floorRps: -1 }, message: /floorRps/ },
-    { option: { floorRps: 40 }, message: /floorRps \(40\) must not exceed maxPaceRps/ },
+    { option: { floorRps: 60 }, message: /floorRps \(60\) must not exceed maxPaceRps/ },
     { option: { growthRpsPerSecond: Number.NaN }, message: /growthRpsPerSecond/ },
     { option: { decreaseFactor: 1 }, message: /decreaseFactor must be between 0 and 1/ },
     { option: { decreaseFactor: 0 }, message: /decreaseFactor/ },
