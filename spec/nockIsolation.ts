@@ -4,9 +4,11 @@
  */
 import nock from 'nock';
 import { clearSecretCache } from '../lib/client/auth';
+import { resetSharedRateLimiters } from '../lib/client/rateLimiter';
 /**
- * Isolates a nock-based spec file: no real network, and no interceptor, scheduled reply or
- * cached secret left behind for the next test or file (jest shares Node's http between files).
+ * Isolates a nock-based spec file: no real network, and no interceptor, scheduled reply, cached
+ * secret or rate-limiter state (a 429's pause) left behind for the next test or file (jest shares
+ * Node's http between files).
  */
 export function useNockIsolation(): void {
   beforeAll(() => nock.disableNetConnect());
@@ -14,7 +16,10 @@ export function useNockIsolation(): void {
     nock.enableNetConnect();
     nock.restore();
   });
-  beforeEach(() => clearSecretCache());
+  beforeEach(() => {
+    clearSecretCache();
+    resetSharedRateLimiters();
+  });
   afterEach(() => {
     // Replies still scheduled by .delay() would otherwise land in a later test.
     nock.abortPendingRequests();

@@ -516,6 +516,11 @@ export function sharedRateLimiter(requestsPerSecond: number = resolveSettings().
   return limiter;
 }
 
+/** Forgets the process-wide limiters, so that a test starts with no pace, pause or breaker left by another. */
+export function resetSharedRateLimiters(): void {
+  sharedLimiters.clear();
+}
+
 /** A limiter that never waits: for benchmarks of the client's own overhead, and for tests. */
 export const noRateLimit: RateLimiter = Object.freeze({
   acquire: (): Promise<RateLimitPermit> => Promise.resolve(FREE_PERMIT),

@@ -12,6 +12,7 @@ import {
   DEFAULT_RATE_LIMIT_MARGIN_MS,
   noRateLimit,
   RateFeedback,
+  resetSharedRateLimiters,
   RateLimiter,
   RateLimiterOptions,
   RateLimitPermit,
@@ -759,6 +760,12 @@ describe('sharedRateLimiter', () => {
   it('returns one limiter per rate, and separate limiters for separate rates', () => {
     expect(sharedRateLimiter(7)).toBe(sharedRateLimiter(7));
     expect(sharedRateLimiter(3)).not.toBe(sharedRateLimiter(7));
+  });
+
+  it('forgets its limiters on resetSharedRateLimiters (tests start with no pause or breaker left over)', () => {
+    const before = sharedRateLimiter(7);
+    resetSharedRateLimiters();
+    expect(sharedRateLimiter(7)).not.toBe(before);
   });
 
   it('defaults to the rate in KOMMO_RATE_LIMIT_RPS', () => {
