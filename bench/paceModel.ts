@@ -2,14 +2,16 @@
  * Diagnostic, run by hand (not part of `npm run bench`): the real rate limiter and the sandbox's
  * rate rule on a virtual clock, to compare limiter settings over minutes of traffic in a second.
  * K processes (each its own limiter, callers and retry-after-429 loop like KommoClient's) share
- * one account; answers take `latencyMs` each way. This is how the defaults in `DEFAULT_PACE`
+ * one account; each way takes `latencyMs` plus up to `jitterMs` at random. This is how the defaults in `DEFAULT_PACE`
  * were chosen; `npm run bench` (bench/multiProcess.ts) then checks them with real processes.
  *
  *   npx tsx bench/paceModel.ts                                  # the defaults
- *   LATENCY_MS=150 npx tsx bench/paceModel.ts '{"growthRpsPerSecond":0.05}' '{}'
+ *   LATENCY_MS=150 JITTER_MS=20 npx tsx bench/paceModel.ts '{"growthRpsPerSecond":0.05}' '{}'
  *
  * Environment: PROCESSES (list, default 1,2,3,4), MESSAGES per process (60), CALLERS per process
- * (10), LATENCY_MS one way (1), BAN after this many 429s in 60 s (1000: never), SEEDS (3).
+ * (10), LATENCY_MS one way (1), JITTER_MS added at random each way (1), BAN after this many 429s
+ * in 60 s (1000: never), SEEDS (3). Jitter above the limiter's 30 ms margin reorders arrivals
+ * enough to draw 429s even from a lone process, as it would from the 1.0 limiter.
  * Each argument is a JSON object of limiter options; each prints one line per process count.
  */
 import { createRateLimiter, type RateLimiterOptions } from '../lib/client/rateLimiter';
@@ -61,6 +63,7 @@ interface ModelRun {
   messagesPerProcess: number;
   callersPerProcess: number;
   latencyMs: number;
+  jitterMs: number;
   banAfterViolations: number;
   seed: number;
   limiter: Partial<RateLimiterOptions>;
@@ -77,7 +80,7 @@ async function simulate(run: ModelRun): Promise<ModelResult> {
   let banAtMs: number | undefined;
   let ok = 0;
   let running = 0;
-  const transitMs = (): number => run.latencyMs * (0.5 + random());
+  const transitMs = (): number => run.latencyMs + run.jitterMs * random();
   for (let p = 0; p < run.processes; p += 1) {
     const limiter = createRateLimiter({ requestsPerSecond: 7, now: () => clock.nowMs, setTimer: clock.setTimer, ...run.limiter });
     const perCaller = Math.ceil(run.messagesPerProcess / run.callersPerProcess);
@@ -137,6 +140,7 @@ async function main(): Promise<void> {
           messagesPerProcess: Number(env.MESSAGES ?? 60),
           callersPerProcess: Number(env.CALLERS ?? 10),
           latencyMs: Number(env.LATENCY_MS ?? 1),
+          jitterMs: Number(env.JITTER_MS ?? 1),
           banAfterViolations: Number(env.BAN ?? 1000),
           seed,
           limiter,

@@ -25,9 +25,12 @@
  *      process keeps ≥ 95% of the limit, yet a burst reaches Kommo spread out and, on a fast
  *      link, the first 429 can stop the rest of it.
  *    - Slow start: until the first congestion event, at most `inFlightLimit` requests await
- *      their answer at once; it starts at 1 and grows by one per good answer. Against a distant
- *      Kommo (round trips of 100–300 ms) a new process thus hears whether the account has room
- *      before it sends more than a few requests; on a fast link it holds nothing back.
+ *      their answer at once; it starts at 1 and grows by one per window with good answers.
+ *      Against a distant Kommo (round trips of 100–300 ms) a new process thus hears whether the
+ *      account has room before it sends more than a few requests; on a fast link it holds
+ *      nothing back. (Growing by one per answer, as TCP does, doubles the limit every round trip:
+ *      in bench/paceModel.ts at 150 ms each way, 2 and 3 processes then drew 9 and 13 429s
+ *      in their first 30 s instead of 2 and 4.)
  *    - A 429 pauses every queued request to the origin for the wait Kommo asked for (or a
  *      backoff), and halves the pace: half of what this process actually sent in the last
  *      window. Once per congestion event: 429s to requests granted before the last decrease are
@@ -229,12 +232,14 @@ class OriginPacer {
   private probeOutstanding = false;
   /**
    * Slow start: how many requests may await their answer at once. It starts at 1 and grows by
-   * one per good answer (doubling per round trip, as TCP's slow start), and is dropped at the
-   * first congestion event or once it reaches N. On a fast link it holds nothing back; against a
-   * distant Kommo it keeps a new process from sending more than a few requests before it hears
-   * whether the account has room for them.
+   * one per window in which good answers came to waiting callers, and is dropped at the first
+   * congestion event or once it reaches N. On a fast link it holds nothing back (the pace
+   * spacing is longer than a round trip); against a distant Kommo it keeps a new process from
+   * sending more than a few requests before it hears whether the account has room for them.
    */
   private inFlightLimit: number | undefined;
+  /** When slow start last raised `inFlightLimit` (or began). */
+  private inFlightLimitRaisedAtMs: number;
   /** Granted requests whose answer has not arrived, in grant order. */
   private readonly unanswered = new Set<Grant>();
 
@@ -242,6 +247,7 @@ class OriginPacer {
     // The 1.0 limiter has no pace: only the window.
     this.paceRps = config.adaptive ? config.maxPaceRps : Number.POSITIVE_INFINITY;
     this.inFlightLimit = config.adaptive ? 1 : undefined;
+    this.inFlightLimitRaisedAtMs = config.now();
     this.atCeilingSinceMs = config.now();
   }
 
@@ -339,6 +345,7 @@ class OriginPacer {
       this.blockedUntilMs = undefined;
       this.paceRps = this.config.maxPaceRps;
       this.inFlightLimit = 1;
+      this.inFlightLimitRaisedAtMs = nowMs;
       this.atCeilingSinceMs = nowMs;
     }
     if (feedback.kind === 'throttled') this.throttled(grant, feedback.retryAfterMs, nowMs);
@@ -350,11 +357,12 @@ class OriginPacer {
   private answeredWell(grant: Grant, nowMs: number): void {
     if (grant.grantedAtMs < this.congestionEpochMs) return; // old news
     this.congestionStreak = 0;
-    const { maxPaceRps, growthRpsPerSecond, requestsPerSecond } = this.config;
+    const { maxPaceRps, growthRpsPerSecond, requestsPerSecond, windowMs } = this.config;
     // Only demand teaches anything: the caller waited for its grant, or others wait now.
     const paceLimited = grant.paceLimited || this.waiting.length > 0;
-    if (paceLimited && this.inFlightLimit !== undefined) {
+    if (paceLimited && this.inFlightLimit !== undefined && nowMs - this.inFlightLimitRaisedAtMs >= windowMs) {
       this.inFlightLimit += 1;
+      this.inFlightLimitRaisedAtMs = nowMs;
       if (this.inFlightLimit >= requestsPerSecond) this.inFlightLimit = undefined;
     }
     // Each answer stands for 1/pace seconds of sending, so while callers keep waiting on the
