@@ -243,8 +243,11 @@ export function parseFormBody(body: unknown, limits: FormLimits = DEFAULT_FORM_L
       }
     } else if (isPlainObject(body)) {
       walk(builder, body, [], limits);
+    } else if (body === undefined) {
+      return { ok: false, reason: 'the delivery has no body' };
     } else {
-      return { ok: false, reason: `the delivery body is ${body === null ? 'null' : Array.isArray(body) ? 'an array' : `of type ${typeof body}`}, not a form` };
+      const kind = body === null ? 'null' : Array.isArray(body) ? 'an array' : typeof body === 'object' ? 'an object that is not plain data' : `of type ${typeof body}`;
+      return { ok: false, reason: `the delivery body is ${kind}, not a form` };
     }
   } catch (error) {
     if (error instanceof OverLimit) return { ok: false, reason: error.message };
