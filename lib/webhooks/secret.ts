@@ -207,3 +207,20 @@ export function verifyDeliveryToken(address: DeliveryAddress, expectedToken: str
   }
   return { ok: true };
 }
+
+/**
+ * A destination as logs show it: the token segment replaced by `…`, so that a log line never
+ * carries the secret (`https://in.example/hook/<flow>/…`). Text that is not a URL is not shown.
+ */
+export function describeDestination(destination: string): string {
+  let url: URL;
+  try {
+    url = new URL(destination);
+  } catch {
+    return 'a destination that is not a URL';
+  }
+  const segments = url.pathname.split('/');
+  const last = segments.length - 1;
+  if (TOKEN_FORMAT.test(segments[last])) segments[last] = '…';
+  return `${url.origin}${segments.join('/')}${url.search === '' ? '' : '?…'}`;
+}

@@ -2,6 +2,7 @@ import { KommoConfigError } from '../../lib/client/errors';
 import {
   buildWebhookDestination,
   DeliveryAddress,
+  describeDestination,
   deriveWebhookToken,
   isWebhookDestinationOfFlow,
   verifyDeliveryToken,
@@ -177,5 +178,17 @@ describe('verifyDeliveryToken', () => {
 
   it('refuses to compare against a malformed expected token', () => {
     expect(() => verifyDeliveryToken({ additionalUrlPath: '/' }, '')).toThrow(KommoConfigError);
+  });
+});
+
+describe('describeDestination', () => {
+  it.each([
+    ['the token replaced', `${BASE}/${TOKEN}`, `https://in.elastic.example/hook/${FLOW}/…`],
+    ['a query left out', `${BASE}/${TOKEN}?x=1`, `https://in.elastic.example/hook/${FLOW}/…?…`],
+    ['a destination without a token as it is', BASE, BASE],
+    ['no URL', 'not a url', 'a destination that is not a URL'],
+  ])('shows %s', (_name, destination, shown) => {
+    expect(describeDestination(destination)).toBe(shown);
+    expect(describeDestination(destination)).not.toContain(TOKEN);
   });
 });
