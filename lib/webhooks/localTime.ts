@@ -1,67 +1,40 @@
 /**
  * Kommo's task deliveries carry some dates as wall-clock text in the account's time zone
  * (`"date_create": "2024-09-17 13:07:29"`, docs/kommo-api.md §8) where v4 has Unix seconds. This
- * turns such text into Unix seconds for a given IANA time zone, with `Intl` only (no dependency).
+ * reads such text; the zone arithmetic is the entity layer's (lib/entities/timeZone.ts), so a
+ * delivery's dates and the custom-field codec's agree, DST and fixed offsets included.
  */
-import { configError } from '../client/errors';
+import { accountZone, instantOf } from '../entities/timeZone';
 
 /** `YYYY-MM-DD HH:MM:SS`, the only wall-clock form Kommo's deliveries use. */
 const WALL_CLOCK = /^(\d{4})-(\d{2})-(\d{2}) (\d{2}):(\d{2}):(\d{2})$/;
 
 /** Converts wall-clock text of one time zone to Unix seconds. */
 export interface WallClock {
-  /** The IANA time zone this clock reads in. */
+  /** The time zone this clock reads in. */
   readonly timeZone: string;
   /** Unix seconds for `YYYY-MM-DD HH:MM:SS`, or `undefined` when the text is not a valid date and time. */
   toUnixSeconds(text: string): number | undefined;
 }
 
 /**
- * A wall clock for an IANA time zone (`Europe/Moscow`, `UTC`). Throws a `KommoConfigError` for a
- * zone the runtime does not know. Create one per delivery: it holds a formatter, not process state.
+ * A wall clock for the account's time zone: an IANA name (`Europe/Moscow`, `UTC`) or Kommo's
+ * fixed `±HH:MM` offset. Throws a `KommoConfigError` for a zone the runtime does not know.
  */
 export function wallClock(timeZone: string): WallClock {
-  let formatter: Intl.DateTimeFormat;
-  try {
-    formatter = new Intl.DateTimeFormat('en-US', {
-      timeZone,
-      hourCycle: 'h23',
-      year: 'numeric',
-      month: '2-digit',
-      day: '2-digit',
-      hour: '2-digit',
-      minute: '2-digit',
-      second: '2-digit',
-    });
-  } catch {
-    throw configError(`"${timeZone.slice(0, 60)}" is not a time zone this runtime knows; expected an IANA name such as Europe/Moscow.`);
-  }
-
-  /** The zone's offset from UTC at a given instant, in seconds (wall clock minus UTC). */
-  const offsetSecondsAt = (unixSeconds: number): number => {
-    const parts: Record<string, number> = {};
-    for (const part of formatter.formatToParts(new Date(unixSeconds * 1000))) {
-      if (part.type !== 'literal') parts[part.type] = Number(part.value);
-    }
-    const wallAsUtc = Date.UTC(parts.year, parts.month - 1, parts.day, parts.hour, parts.minute, parts.second) / 1000;
-    return wallAsUtc - unixSeconds;
-  };
-
+  const zone = accountZone(timeZone);
   return {
     timeZone,
     toUnixSeconds(text: string): number | undefined {
       const match = WALL_CLOCK.exec(text);
       if (match === null) return undefined;
-      const [year, month, day, hour, minute, sec] = match.slice(1).map(Number);
-      if (month < 1 || month > 12 || day < 1 || hour > 23 || minute > 59 || sec > 59) return undefined;
-      const wallAsUtc = Date.UTC(year, month - 1, day, hour, minute, sec) / 1000;
+      const [year, month, day, hour, minute, second] = match.slice(1).map(Number);
+      if (month < 1 || month > 12 || day < 1 || hour > 23 || minute > 59 || second > 59) return undefined;
       // Date.UTC rolls 31 April over to 1 May: such text is not a date.
-      if (new Date(wallAsUtc * 1000).getUTCDate() !== day) return undefined;
-      // The offset depends on the instant being computed: a second pass settles it next to a DST
-      // change. A wall time that occurs twice (clocks going back) or never (clocks going forward)
-      // gets one of the two offsets; Kommo's text does not say which was meant.
-      const guess = wallAsUtc - offsetSecondsAt(wallAsUtc);
-      return wallAsUtc - offsetSecondsAt(guess);
+      if (new Date(Date.UTC(year, month - 1, day)).getUTCDate() !== day) return undefined;
+      // A wall time that happens twice (clocks going back) is the earlier instant; one that never
+      // happens (clocks going forward) moves forward by the jump, as timeZone.ts decides for every date.
+      return instantOf({ year, month, day, hour, minute, second }, zone);
     },
   };
 }
