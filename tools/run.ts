@@ -48,7 +48,8 @@ Options
   --body JSON       the message body: inline JSON, or @FILE to read it from a file
                     (e.g. a saved webhook delivery: --body @delivery.json)
   --message JSON    the whole incoming message instead ({"body": …, "headers": …, "query": …}),
-                    inline or @FILE
+                    inline or @FILE (a webhook delivery as the gateway passes it, with the
+                    secret in "additionalUrlPath": samples/webhook-delivery.json)
   --cfg CFG         the step's configuration: a JSON file, or an inline JSON object. It holds
                     what the platform merges into cfg: the credential's fields and the step's
                     fields, e.g.
@@ -59,6 +60,10 @@ Options
   --full            print emitted messages in full (default: a summary that says what it cut)
   --reset-snapshot  start the trigger from an empty snapshot
   -h, --help        this text
+
+A trigger runs with ELASTICIO_FLOW_ID=local-flow, ELASTICIO_STEP_ID=step_1 and
+ELASTICIO_MESSAGE_CRYPTO_PASSWORD=local-runner-password unless they are set, and against the
+embedded sandbox with ELASTICIO_FLOW_WEBHOOK_URI=http://127.0.0.1:9/hook/local-flow.
 
 Where requests go
   KOMMO_BASE_URL and KOMMO_ACCESS_TOKEN (environment or .env) both set: that Kommo account.
@@ -244,6 +249,17 @@ async function resolveTarget(cfg: Record<string, unknown>): Promise<Target> {
   process.env.ELASTICIO_FLOW_WEBHOOK_URI ||= 'http://127.0.0.1:9/hook/local-flow';
   return { cfg: { oauth: { access_token: sandbox.accessToken }, baseUrl: sandbox.baseUrl, ...cfg }, name: 'sandbox', close: () => sandbox.close() };
 }
+
+/**
+ * The flow variables a webhook trigger derives its secret from (lib/webhooks/secret.ts), set for
+ * local runs when absent: with them, `--startup` subscribes the same destination every time and
+ * a saved delivery (samples/webhook-delivery.json) carries the matching token.
+ */
+const LOCAL_FLOW_ENV: Readonly<Record<string, string>> = {
+  ELASTICIO_FLOW_ID: 'local-flow',
+  ELASTICIO_STEP_ID: 'step_1',
+  ELASTICIO_MESSAGE_CRYPTO_PASSWORD: 'local-runner-password',
+};
 
 // --- local state: a trigger's snapshot and its startup data, per function and account ---------
 
@@ -527,6 +543,7 @@ async function main(): Promise<void> {
   if (fn) exportedFunction(fn, method);
   const message = fn && method === 'process' ? readMessage(values) : undefined;
   const detail: Detail = values.full ? 'full' : DEFAULT_LIMITS;
+  if (kind === 'trigger') for (const [name, value] of Object.entries(LOCAL_FLOW_ENV)) process.env[name] ||= value;
   const target = await resolveTarget(cfg);
   try {
     let ok = true;

@@ -148,6 +148,29 @@ describe('npm start: the component of this repository', () => {
       expect(listed.stdout).toContain('"name": "Kept between runs"');
     });
 
+    it('Receive Webhook Events: --startup subscribes, a saved delivery (samples/webhook-delivery.json) becomes messages, --shutdown unsubscribes', async () => {
+      const hookEnv = { ...env, ELASTICIO_FLOW_WEBHOOK_URI: 'http://127.0.0.1:9/hook/local-flow' };
+      const cfg = ['--cfg', '{"events": ["status_lead", "update_contact"]}'];
+      // The local defaults of the flow's variables give this token (samples/webhook-delivery.json carries it).
+      const destination = 'http://127.0.0.1:9/hook/local-flow/4aa83ed70151a4020e51f3db14ff16782d01d8d0b2d30da1ea2624f9d7a0b816';
+      const webhooks = () => start(['--action', 'makeRawRequest', '--full', '--body', '{"url":"webhooks","method":"GET"}'], { env });
+
+      const up = await start(['--trigger', 'receiveWebhookEvents', '--startup', ...cfg], { env: hookEnv });
+      expect(up.exitCode).toBe(0);
+      expect(up.stdout).toContain(`"destination": "${destination}"`);
+      expect((await webhooks()).stdout).toContain(`"destination": "${destination}"`);
+
+      const fed = await start(['--trigger', 'receiveWebhookEvents', '--message', '@samples/webhook-delivery.json', ...cfg], { env: hookEnv });
+      expect(fed.exitCode).toBe(0);
+      expect(fed.stdout).toContain('2 messages emitted');
+      expect(fed.stdout).toMatch(/"event": "status_lead"[\s\S]*"event": "update_contact"/);
+
+      const down = await start(['--trigger', 'receiveWebhookEvents', '--shutdown', ...cfg], { env: hookEnv });
+      expect(down.exitCode).toBe(0);
+      expect(down.stdout).toContain('INFO Kommo webhook http://127.0.0.1:9/hook/local-flow/… deleted');
+      expect((await webhooks()).stdout).not.toContain(destination);
+    }, 30000);
+
     it('--verify exits 0 when the credential is accepted and 1 when it is refused', async () => {
       const accepted = await start(['--verify'], { env });
       expect(accepted.exitCode).toBe(0);
