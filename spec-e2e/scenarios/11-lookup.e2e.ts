@@ -1,5 +1,5 @@
 /**
- * Scenario 10: the lookup actions in the real runtime.
+ * Scenario 11: the lookup actions in the real runtime.
  * - Lookup Objects, emit individually, over 600 objects: 600 data messages for one input, which
  *   is acked once.
  * - Lookup Object with "Wait for object to exist": a rebound on the rebound queue (with
@@ -44,15 +44,24 @@ describe('Lookup Objects, emit individually, in sailor', () => {
   });
   afterAll(() => rig?.close());
 
-  it('emits 600 data messages for one input of 600 matches, in Kommo\'s order, and acks the input once', async () => {
+  it('emits 600 data messages for one input of 600 matches, in Kommo\'s order, and acks the input once; bad input goes to the error queue', async () => {
     const ids = await create(rig.kommo, 'leads', Array.from({ length: 600 }, (_, index) => ({ name: `E2E bulk ${index}`, price: 4242 })));
     // The set-up's own requests do not count against the component's 7 per second.
     rig.kommo.resetRateLimit();
     rig.kommo.requestLog.length = 0;
 
+    const bad = rig.send({ filter: { price: 'cheap' } });
     const input = rig.send({ filter: { price: 4242 } });
     await waitUntil(() => rig.bus.outputsOf(input).data.length >= 600, () => `600 data messages, got ${rig.bus.outputsOf(input).data.length}; sailor output:\n${rig.tail()}`, 60_000);
+    await rig.rejected([bad]);
     const settled = await rig.settle();
+
+    // Bad input: one error message naming the key, the input rejected, nothing asked of Kommo for it.
+    const failed = rig.bus.outputsOf(bad);
+    expect(failed.data).toEqual([]);
+    expect(failed.errors).toHaveLength(1);
+    expect(failed.errors[0].error.message).toMatch(/^filter\.price cannot be text; it takes a number or \{"from"/);
+    expect(rig.bus.rejected.map((entry) => entry.messageId)).toEqual([bad.messageId]);
 
     const { data, errors } = rig.bus.outputsOf(input);
     expect(errors).toEqual([]);
@@ -61,7 +70,6 @@ describe('Lookup Objects, emit individually, in sailor', () => {
     expect(rig.bus.data).toHaveLength(600);
     expect(settled.exit.code).toBe(0);
     expect(settled.leftInInput).toBe(0);
-    expect(rig.bus.rejected).toEqual([]);
     // Pages 1–3 hold the 600 (the third short); pages read ahead past the end answer 204 and add nothing.
     const listing = rig.kommo.requestLog.filter((entry) => entry.path.startsWith('/api/v4/leads?'))
       .map((entry) => ({ page: Number(new URL(entry.path, rig.kommo.baseUrl).searchParams.get('page')), status: entry.status }));
