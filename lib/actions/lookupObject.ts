@@ -18,7 +18,7 @@ import { accountModelFor } from '../entities/accountModel';
 import {
   criterionKey, findMatches, KommoMultipleMatchesError, KommoNoMatchError, readCriterion, readLinkedObjects,
 } from '../entities/lookup';
-import { criterionValue, isEmptyCriterionValue } from '../entities/matching';
+import { isEmptyCriterionValue } from '../entities/matching';
 import { objectType } from '../entities/registry';
 import { buildLookupInSchema, buildObjectOutSchema, type MetaModel } from '../entities/schema';
 import { chosenObjectType } from '../entities/selectModels';
@@ -64,7 +64,6 @@ export const processAction = step<LookupObjectConfig, LookupObjectOutput>({
     const model = accountModelFor(api);
     const type = await chosenObjectType(cfg.objectType, model);
     const criterion = await readCriterion(type, key, () => model.customFields(type));
-    criterionValue(criterion, value);
 
     const matches = await findMatches(api, type, criterion, value, { with: linked });
     if (matches.length > 1) {

@@ -153,7 +153,6 @@ function parseRequest(type: ObjectTypeDefinition, cfg: LookupObjectsConfig, body
         + '(messages are capped at 10 MiB). Choose "Emit individually" (one message per object) or "Emit page" for larger results.');
     }
   }
-  if (search && !type.supportsQuery) throw configError(`${type.title} cannot be searched with "query" (Kommo has no search for them); use "filter".`);
   return { emitBehavior, query, filter, pageSize, pageNumber, maxResults };
 }
 
