@@ -162,6 +162,66 @@ function pagesFor(count: number): { pageSize: number; maxPages: number } {
   return { pageSize, maxPages: Math.ceil(count / pageSize) };
 }
 
+/** One message's listing: its pages (in order, read ahead), the filter check and the decoration. */
+interface Listing {
+  request: ListRequest;
+  pages(paging: { pageSize: number; maxPages: number; firstPage?: number }): AsyncGenerator<Array<Record<string, unknown>>, void, undefined>;
+  /** Throws when Kommo answered objects that fail the filter; `emitted` objects went out before. */
+  check(page: readonly unknown[], emitted?: number): void;
+  decorate(object: Record<string, unknown>): Record<string, unknown>;
+}
+
+/** `emitIndividually`: one awaited message per object, up to `maxResults`; returns no further message. */
+async function emitIndividually(listing: Listing, emitData: (body: unknown) => Promise<void>): Promise<undefined> {
+  const { maxResults } = listing.request;
+  let emitted = 0;
+  const paging = maxResults === undefined ? { pageSize: MAX_PAGE_SIZE, maxPages: Number.MAX_SAFE_INTEGER } : pagesFor(maxResults);
+  for await (const page of listing.pages(paging)) {
+    listing.check(page, emitted);
+    for (const object of page) {
+      if (maxResults !== undefined && emitted >= maxResults) return undefined;
+      await emitData(listing.decorate(object));
+      emitted += 1;
+    }
+  }
+  return undefined;
+}
+
+/** `emitAll`: every match in one message; more than `maxResults` fail the message. */
+async function emitAll(listing: Listing, typeName: string): Promise<LookupObjectsOutput> {
+  const limit = listing.request.maxResults as number;
+  const results: Array<Record<string, unknown>> = [];
+  // One object more than the limit tells "too many" from "exactly the limit".
+  for await (const page of listing.pages(pagesFor(limit + 1))) {
+    listing.check(page);
+    results.push(...page);
+  }
+  if (results.length > limit) {
+    throw new KommoError(`More than ${limit} ${typeName} match (maxResults is ${limit}). Narrow the filter, raise maxResults (at most ${EMIT_ALL_MAX_RESULTS.max}), `
+      + 'or choose "Emit individually" or "Emit page".');
+  }
+  return { results: results.map((object) => listing.decorate(object)) };
+}
+
+/** `emitPage`: page `pageNumber` of `pageSize`, from as few Kommo pages as their paging allows. */
+async function emitPage(listing: Listing): Promise<LookupObjectsOutput> {
+  const { pageNumber, pageSize } = listing.request;
+  const span = kommoPagesFor(pageNumber, pageSize);
+  const found: Array<Record<string, unknown>> = [];
+  for await (const page of listing.pages({ pageSize: span.limit, firstPage: span.firstPage, maxPages: span.pages })) {
+    listing.check(page);
+    found.push(...page);
+  }
+  // The page and the one result after it, which tells whether the page is the last.
+  const window = found.slice(span.skip, span.skip + pageSize + 1);
+  return {
+    results: window.slice(0, pageSize).map((object) => listing.decorate(object)),
+    pageNumber,
+    pageSize,
+    isLastPage: window.length <= pageSize,
+  };
+}
+
 /** Options of {@link createLookupObjects}. */
 export interface LookupObjectsOptions {
   /** Kommo pages read ahead of the emitter (0: one page at a time). */
@@ -181,52 +241,22 @@ export function createLookupObjects(options: LookupObjectsOptions): StepHandler<
       const type = await chosenObjectType(cfg.objectType, model);
       if (request.filter.customFieldIds.length > 0) checkFilterFields(type, request.filter, await model.customFields(type));
       const codec = await model.codec(type);
-      const pages = (paging: { pageSize: number; maxPages: number; firstPage?: number }) => api.paginate<Record<string, unknown>>(type.path, {
-        embeddedKey: type.embeddedKey, query: request.query, aheadPages: options.aheadPages, ...paging,
-      });
-
-      if (request.emitBehavior === 'emitIndividually') {
-        let emitted = 0;
-        const paging = request.maxResults === undefined ? { pageSize: MAX_PAGE_SIZE, maxPages: Number.MAX_SAFE_INTEGER } : pagesFor(request.maxResults);
-        for await (const page of pages(paging)) {
-          assertSatisfied(type, request.filter, page, emitted);
-          for (const object of page) {
-            if (request.maxResults !== undefined && emitted >= request.maxResults) return undefined;
-            await emitData(codec.decorate(object));
-            emitted += 1;
-          }
-        }
-        return undefined;
-      }
-
-      if (request.emitBehavior === 'emitAll') {
-        const limit = request.maxResults as number;
-        const results: Array<Record<string, unknown>> = [];
-        // One object more than the limit tells "too many" from "exactly the limit".
-        for await (const page of pages(pagesFor(limit + 1))) {
-          assertSatisfied(type, request.filter, page);
-          results.push(...page);
-        }
-        if (results.length > limit) {
-          throw new KommoError(`More than ${limit} ${type.name} match (maxResults is ${limit}). Narrow the filter, raise maxResults (at most ${EMIT_ALL_MAX_RESULTS.max}), `
-            + 'or choose "Emit individually" or "Emit page".');
-        }
-        return { results: results.map((object) => codec.decorate(object)) };
-      }
-
-      const span = kommoPagesFor(request.pageNumber, request.pageSize);
-      const found: Array<Record<string, unknown>> = [];
-      for await (const page of pages({ pageSize: span.limit, firstPage: span.firstPage, maxPages: span.pages })) {
-        assertSatisfied(type, request.filter, page);
-        found.push(...page);
-      }
-      const window = found.slice(span.skip, span.skip + request.pageSize + 1);
-      return {
-        results: window.slice(0, request.pageSize).map((object) => codec.decorate(object)),
-        pageNumber: request.pageNumber,
-        pageSize: request.pageSize,
-        isLastPage: window.length <= request.pageSize,
+      const listing: Listing = {
+        request,
+        pages: (paging) => api.paginate<Record<string, unknown>>(type.path, {
+          embeddedKey: type.embeddedKey, query: request.query, aheadPages: options.aheadPages, ...paging,
+        }),
+        check: (page, emitted) => assertSatisfied(type, request.filter, page, emitted),
+        decorate: (object) => codec.decorate(object),
       };
+      switch (request.emitBehavior) {
+        case 'emitIndividually':
+          return emitIndividually(listing, emitData);
+        case 'emitAll':
+          return emitAll(listing, type.name);
+        case 'emitPage':
+          return emitPage(listing);
+      }
     },
   });
 }
