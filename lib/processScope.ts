@@ -7,7 +7,9 @@
  * - the secret cache (one read of a credential's secret per process, docs/design.md
  *   "Where the token and settings come from");
  * - a TTL cache for account metadata (custom-field definitions and the like), keyed by a
- *   {@link CredentialScope} so that nothing read with one credential is served to another.
+ *   {@link CredentialScope} so that nothing read with one credential is served to another;
+ * - per-key queues ({@link exclusive}) that keep two messages from interleaving work on one key
+ *   (two upserts of one email must not both create).
  *
  * Everything is created on first use, and {@link reset} forgets it all (tests). Import it as a
  * namespace: `import * as processScope from '../processScope'`.
@@ -40,6 +42,8 @@ let transport: Transport | undefined;
 let rateLimiter: RateLimiter | undefined;
 let secrets = new Map<string, SecretCacheEntry>();
 let metadata = new Map<string, MemoEntry>();
+/** Per key: a promise that settles when the last task queued for the key has settled. */
+let queueTails = new Map<string, Promise<void>>();
 // Monotonic: a wall-clock step (NTP) must not expire or revive cache entries.
 let nowMs: () => number = () => performance.now();
 
@@ -109,6 +113,32 @@ function dropExpired(now: number): void {
 }
 
 /**
+ * Runs `task` after every task queued earlier under the same `key` in this process has settled
+ * (whatever their outcome), and resolves or rejects as `task` does. Tasks under different keys
+ * run concurrently. The key is held in memory only; callers hash what they would not log.
+ */
+export async function exclusive<T>(key: string, task: () => Promise<T>): Promise<T> {
+  const previous = queueTails.get(key) ?? Promise.resolve();
+  let release: () => void = () => undefined;
+  const settled = new Promise<void>((resolve) => { release = resolve; });
+  const tail = previous.then(() => settled);
+  const queues = queueTails;
+  queues.set(key, tail);
+  try {
+    await previous;
+    return await task();
+  } finally {
+    release();
+    if (queues.get(key) === tail) queues.delete(key);
+  }
+}
+
+/** How many keys have a task running or waiting (tests: the queues do not grow). */
+export function exclusiveKeys(): number {
+  return queueTails.size;
+}
+
+/**
  * Forgets all process-wide state, as a new process would start: the transport (its idle
  * keep-alive sockets do not hold the process open and close on their own), the limiter's paces,
  * cached secrets and metadata. For tests; `options` injects the metadata cache's clock.
@@ -118,5 +148,6 @@ export function reset(options: ScopeOptions = {}): void {
   rateLimiter = undefined;
   secrets = new Map();
   metadata = new Map();
+  queueTails = new Map();
   nowMs = options.nowMs ?? (() => performance.now());
 }
