@@ -102,6 +102,12 @@ export function memo<T>(namespace: string, scope: CredentialScope, ttlMs: number
   return entry.value as Promise<T>;
 }
 
+/** The cached value of `namespace` for one scope (loaded or loading, not expired), without loading it. */
+export function peek<T>(namespace: string, scope: CredentialScope): Promise<T> | undefined {
+  const cached = metadata.get(memoKey(namespace, scope));
+  return cached !== undefined && cached.expiresAtMs > nowMs() ? cached.value as Promise<T> : undefined;
+}
+
 /** Forgets the cached value of `namespace` for one scope, e.g. after Kommo refused a value as unknown. */
 export function invalidate(namespace: string, scope: CredentialScope): void {
   metadata.delete(memoKey(namespace, scope));

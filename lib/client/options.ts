@@ -43,6 +43,10 @@ export const TUNABLES = {
     env: 'KOMMO_RETRY_BUDGET_MS', defaultValue: 60000, min: 0, max: 600000, unit: 'ms',
     description: 'Total time one message may spend waiting between retries.',
   },
+  accountModelTtlMs: {
+    env: 'KOMMO_ACCOUNT_MODEL_TTL_MS', defaultValue: 300000, min: 0, max: 3600000, unit: 'ms',
+    description: 'How long custom-field definitions, pipelines, users and the account time zone are reused across messages (0: read them for every message).',
+  },
 } as const satisfies Record<string, Tunable>;
 
 /** The `retries` credential field ("Number of retries"). */

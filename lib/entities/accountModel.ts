@@ -5,30 +5,20 @@
  * allows: a type's custom fields cost one pass over their pages (Kommo serves at most 50 per page,
  * docs/kommo-fidelity.md #8), the account one `GET account?with=datetime_settings`.
  *
- * Parts are stored in a `ModelCache`. `getMetaModel` and select models run in a fresh process per
- * call, so a per-instance memo is all they need; inside `process` the cache is the process-scope
- * TTL cache, keyed by `accountModelCacheKey` (account origin + credential, never shared across
- * credentials), for `ACCOUNT_MODEL_TTL`.
+ * Parts are stored in a `ModelCache`. {@link accountModelFor} keeps them in the process scope's TTL
+ * cache under the client's credential scope (account origin + credential: never shared across
+ * credentials) for `KOMMO_ACCOUNT_MODEL_TTL_MS`, so steady state reads nothing per message;
+ * `getMetaModel` and select models run in a fresh process per call and read each part once.
  */
-import { createHash } from 'crypto';
-import { KommoError } from '../client/errors';
-import { parseBounded, type Tunable } from '../client/options';
+import { KommoError, KommoValidationError } from '../client/errors';
+import type { KommoReader as ClientReader } from '../client/KommoClient';
+import { resolveSettings } from '../client/options';
+import * as processScope from '../processScope';
 import { createCustomFieldCodec, KommoUnknownReferenceError, type CustomFieldCodec } from './customFieldCodec';
 import { parseFieldDefinition, valueKind, type CustomFieldDefinition } from './customFields';
 import { isRecord, type KommoReader } from './reader';
 import type { ObjectTypeDefinition, ObjectTypeName } from './registry';
 import { accountZone } from './timeZone';
-
-/** How long account metadata is reused inside `process` before it is read again. */
-export const ACCOUNT_MODEL_TTL: Tunable = {
-  env: 'KOMMO_ACCOUNT_MODEL_TTL_MS', defaultValue: 300000, min: 0, max: 3600000, unit: 'ms',
-  description: 'How long custom-field definitions, pipelines, users and the account time zone are reused across messages (0: read them for every message).',
-};
-
-/** The TTL from the environment (default when unset); out of range is a configuration error. */
-export function accountModelTtlMs(env: NodeJS.ProcessEnv): number {
-  return parseBounded(env[ACCOUNT_MODEL_TTL.env!], ACCOUNT_MODEL_TTL, `Environment variable ${ACCOUNT_MODEL_TTL.env}`) ?? ACCOUNT_MODEL_TTL.defaultValue;
-}
 
 /** Kommo serves custom fields 50 per page whatever `limit` asks; a smaller page is the last one. */
 export const CUSTOM_FIELDS_PAGE_SIZE = 50;
@@ -81,20 +71,6 @@ export interface AccountUser {
 export type AccountModelPart = 'account' | 'pipelines' | 'users' | `custom_fields:${ObjectTypeName}`;
 
 /** Whose metadata a cache entry is: the account's origin and the credential (a secret id, or the token itself — it is hashed). */
-export interface CacheScope {
-  origin: string;
-  credential: string;
-}
-
-/**
- * The cache key of a part: origin + a hash of the credential + the part, so two credentials on
- * one account never share an entry and no token appears in a key.
- */
-export function accountModelCacheKey(scope: CacheScope, part: AccountModelPart): string {
-  const credential = createHash('sha256').update(scope.credential).digest('hex').slice(0, 32);
-  return `account-model|${scope.origin.toLowerCase()}|${credential}|${part}`;
-}
-
 /** What the model stores per part. */
 export interface CachedPart<T> {
   loadedAtMs: number;
@@ -102,8 +78,8 @@ export interface CachedPart<T> {
 }
 
 /**
- * The cache the model stores parts in. `getOrLoad` shares one load among concurrent callers and
- * forgets a load that failed.
+ * The cache the model stores parts in, keyed by part: one cache serves one account and one
+ * credential. `getOrLoad` shares one load among concurrent callers and forgets a load that failed.
  */
 export interface ModelCache {
   getOrLoad<T>(key: string, load: () => Promise<T>): Promise<T>;
@@ -112,7 +88,7 @@ export interface ModelCache {
   delete(key: string): void;
 }
 
-/** A cache that lives as long as the object holding it (one metadata or select-model call). */
+/** A cache that lives as long as the model holding it. */
 export function memoryModelCache(): ModelCache {
   const entries = new Map<string, Promise<unknown>>();
   return {
@@ -132,6 +108,16 @@ export function memoryModelCache(): ModelCache {
     delete(key: string): void {
       entries.delete(key);
     },
+  };
+}
+
+/** The process scope's TTL cache for one credential scope: parts live `ttlMs` across messages. */
+export function processModelCache(scope: processScope.CredentialScope, ttlMs: number): ModelCache {
+  const namespace = (part: string) => `account-model/${part}`;
+  return {
+    getOrLoad: (part, load) => processScope.memo(namespace(part), scope, ttlMs, load),
+    peek: (part) => processScope.peek(namespace(part), scope),
+    delete: (part) => processScope.invalidate(namespace(part), scope),
   };
 }
 
@@ -244,10 +230,8 @@ export async function loadUsers(reader: KommoReader): Promise<AccountUser[]> {
 
 /** Options of an account model. */
 export interface AccountModelOptions {
-  /** Where parts are kept; a per-instance memo when absent. */
+  /** Where parts are kept, for one account and credential; a per-instance memo when absent. */
   cache?: ModelCache;
-  /** Whose metadata this is; required with a shared cache (keys must not mix credentials). */
-  scope?: CacheScope;
   /** Clock for the refresh interval (tests inject one). */
   nowMs?: () => number;
 }
@@ -256,19 +240,16 @@ export interface AccountModelOptions {
 export class AccountModel {
   private readonly reader: KommoReader;
   private readonly cache: ModelCache;
-  private readonly scope: CacheScope;
   private readonly nowMs: () => number;
 
   constructor(reader: KommoReader, options: AccountModelOptions = {}) {
-    if (options.cache && !options.scope) throw new Error('AccountModel: a shared cache needs a scope (origin and credential)');
     this.reader = reader;
     this.cache = options.cache ?? memoryModelCache();
-    this.scope = options.scope ?? { origin: '', credential: '' };
     this.nowMs = options.nowMs ?? Date.now;
   }
 
   private part<T>(part: AccountModelPart, load: () => Promise<T>): Promise<CachedPart<T>> {
-    return this.cache.getOrLoad(accountModelCacheKey(this.scope, part), async () => ({ loadedAtMs: this.nowMs(), value: await load() }));
+    return this.cache.getOrLoad(part, async () => ({ loadedAtMs: this.nowMs(), value: await load() }));
   }
 
   /** Time zone, customers mode, ids. */
@@ -304,10 +285,9 @@ export class AccountModel {
    * `MIN_REFRESH_INTERVAL_MS`. Returns whether it was forgotten.
    */
   async refresh(part: AccountModelPart): Promise<boolean> {
-    const key = accountModelCacheKey(this.scope, part);
-    const cached = await this.cache.peek<CachedPart<unknown>>(key)?.catch(() => undefined);
+    const cached = await this.cache.peek<CachedPart<unknown>>(part)?.catch(() => undefined);
     if (cached && this.nowMs() - cached.loadedAtMs < MIN_REFRESH_INTERVAL_MS) return false;
-    this.cache.delete(key);
+    this.cache.delete(part);
     return true;
   }
 
@@ -331,9 +311,15 @@ export class AccountModel {
  * the field definitions may be stale and are worth one refresh.
  */
 export function isCustomFieldRejection(error: unknown): boolean {
-  if (!isRecord(error) && !(error instanceof Error)) return false;
-  const validation = (error as { validationErrors?: unknown }).validationErrors;
-  if (!Array.isArray(validation)) return false;
-  return validation.filter(isRecord).some((entry) => Array.isArray(entry.errors) && entry.errors.filter(isRecord).some((item) =>
-    typeof item.path === 'string' && item.path.startsWith('custom_fields_values') && item.code === 'NotSupportedChoice'));
+  return error instanceof KommoValidationError && error.rejections.some((rejection) =>
+    rejection.path?.startsWith('custom_fields_values') === true && rejection.code === 'NotSupportedChoice');
+}
+
+/**
+ * The account model of the client's account and credential, its parts cached in the process
+ * scope for `KOMMO_ACCOUNT_MODEL_TTL_MS`: what every `process` uses, so steady state costs no
+ * metadata request per message.
+ */
+export function accountModelFor(client: KommoReader & Pick<ClientReader, 'scope'>, env: NodeJS.ProcessEnv = process.env): AccountModel {
+  return new AccountModel(client, { cache: processModelCache(client.scope, resolveSettings(env).accountModelTtlMs) });
 }

@@ -1,7 +1,7 @@
 /**
  * Everything one scenario needs, wired the way the platform wires a flow step: a Kommo sandbox,
  * the fake platform holding the OAuth secret, the step's queues on the run's broker, and sailor
- * running the built Make Raw Request action. `close()` stops all of it, whatever state the test
+ * running one built action or trigger (Make Raw Request unless the scenario names another). `close()` stops all of it, whatever state the test
  * left it in.
  */
 import { randomUUID } from 'crypto';
@@ -30,6 +30,8 @@ export interface RigOptions {
   config(ctx: { kommo: Sandbox; secretId: string }): Record<string, unknown>;
   /** Extra env for sailor and the component. */
   env?: Record<string, string>;
+  /** The action or trigger sailor runs (`ELASTICIO_FUNCTION`); default `makeRawRequest`. */
+  functionName?: string;
 }
 
 export interface Settled {
@@ -100,7 +102,7 @@ export class Rig {
       { apiUri: this.platform.fake.url, username: this.platform.fake.username, apiKey: this.platform.fake.apiKey },
       this.bus.topology,
       amqpUri(),
-      'makeRawRequest',
+      this.options.functionName ?? 'makeRawRequest',
       { ...FAST_COMPONENT_ENV, ...this.options.env },
     );
     this.sailorProcess = await SailorProcess.start(env);

@@ -10,6 +10,7 @@ describe('resolveSettings', () => {
       backoffBaseMs: 1000,
       backoffMaxMs: 10000,
       retryBudgetMs: 60000,
+      accountModelTtlMs: 300000,
     });
   });
 

@@ -147,6 +147,8 @@ describe('createAxiosTransport', () => {
     handler = (_req, res) => res.writeHead(200, { 'content-type': 'application/json' }).end('{}');
     const fresh = createAxiosTransport();
     const first = await fresh(request());
+    // The agent takes the socket back after the response ends, on a later turn of the event loop.
+    await new Promise((resolve) => setImmediate(resolve));
     const second = await fresh(request());
     expect(first).toMatchObject({ kind: 'response', connectionReused: false });
     expect(second).toMatchObject({ kind: 'response', connectionReused: true });

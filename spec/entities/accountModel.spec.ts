@@ -1,8 +1,9 @@
-import { KommoConfigError } from '../../lib/client/errors';
+import { httpError, KommoConfigError } from '../../lib/client/errors';
 import {
-  ACCOUNT_MODEL_TTL, AccountModel, accountModelCacheKey, accountModelTtlMs, isCustomFieldRejection, loadAccountInfo,
-  memoryModelCache, MIN_REFRESH_INTERVAL_MS, type ModelCache,
+  AccountModel, accountModelFor, isCustomFieldRejection, loadAccountInfo, memoryModelCache, MIN_REFRESH_INTERVAL_MS, type ModelCache,
 } from '../../lib/entities/accountModel';
+import * as processScope from '../../lib/processScope';
+import { credentialScope, type CredentialScope } from '../../lib/processScope';
 import { KommoUnknownReferenceError } from '../../lib/entities/customFieldCodec';
 import { OBJECT_TYPES } from '../../lib/entities/registry';
 import { fakeReader, KOMMO_FIELDS, manyKommoFields, type FakeKommo } from './fixtures';
@@ -142,32 +143,45 @@ describe('pipelines and users', () => {
   });
 });
 
-describe('caching per account and credential', () => {
-  const scope = { origin: 'https://acme.kommo.com', credential: 'token-A-secret' };
-
-  it('keys carry origin, a credential hash and the part — never the credential', () => {
-    const key = accountModelCacheKey(scope, 'custom_fields:leads');
-    expect(key).toMatch(/^account-model\|https:\/\/acme\.kommo\.com\|[0-9a-f]{32}\|custom_fields:leads$/);
-    expect(key).not.toContain('token-A-secret');
-    expect(accountModelCacheKey({ ...scope, origin: 'https://ACME.kommo.com' }, 'account')).toBe(accountModelCacheKey(scope, 'account'));
-    expect(accountModelCacheKey({ ...scope, credential: 'token-B' }, 'account')).not.toBe(accountModelCacheKey(scope, 'account'));
-    expect(accountModelCacheKey({ ...scope, origin: 'https://other.kommo.com' }, 'account')).not.toBe(accountModelCacheKey(scope, 'account'));
+describe('caching per account and credential (the process scope)', () => {
+  const tokenA = credentialScope('https://acme.kommo.com', 'token-A-secret');
+  const tokenB = credentialScope('https://acme.kommo.com', 'token-B');
+  const clock = { nowMs: 0 };
+  beforeEach(() => {
+    clock.nowMs = 0;
+    processScope.reset({ nowMs: () => clock.nowMs });
   });
+  afterAll(() => processScope.reset());
 
-  it('a shared cache serves a second model with the same credential, not one with another credential', async () => {
-    const shared = memoryModelCache();
-    const first = fakeReader(kommo(manyKommoFields(60)));
-    await new AccountModel(first, { cache: shared, scope }).customFields(OBJECT_TYPES.leads);
-    const same = fakeReader(kommo(manyKommoFields(60)));
-    expect(await new AccountModel(same, { cache: shared, scope }).customFields(OBJECT_TYPES.leads)).toHaveLength(60);
+  function scoped(scope: CredentialScope): ReturnType<typeof fakeReader> & { scope: CredentialScope } {
+    return Object.assign(fakeReader(kommo(manyKommoFields(60))), { scope });
+  }
+
+  it('a second model with the same credential reads nothing; one with another credential reads its own', async () => {
+    await accountModelFor(scoped(tokenA), {}).customFields(OBJECT_TYPES.leads);
+    const same = scoped(tokenA);
+    expect(await accountModelFor(same, {}).customFields(OBJECT_TYPES.leads)).toHaveLength(60);
     expect(same.requests).toHaveLength(0);
-    const other = fakeReader(kommo(manyKommoFields(60)));
-    await new AccountModel(other, { cache: shared, scope: { ...scope, credential: 'token-B' } }).customFields(OBJECT_TYPES.leads);
+    const other = scoped(tokenB);
+    await accountModelFor(other, {}).customFields(OBJECT_TYPES.leads);
     expect(other.requests).toHaveLength(2);
   });
 
-  it('a shared cache without a scope is refused (it would mix credentials)', () => {
-    expect(() => new AccountModel(fakeReader({}), { cache: memoryModelCache() })).toThrow('needs a scope');
+  it('parts expire after KOMMO_ACCOUNT_MODEL_TTL_MS', async () => {
+    const env = { KOMMO_ACCOUNT_MODEL_TTL_MS: '60000' };
+    await accountModelFor(scoped(tokenA), env).customFields(OBJECT_TYPES.leads);
+    clock.nowMs = 59_999;
+    const fresh = scoped(tokenA);
+    await accountModelFor(fresh, env).customFields(OBJECT_TYPES.leads);
+    expect(fresh.requests).toHaveLength(0);
+    clock.nowMs = 60_000;
+    await accountModelFor(fresh, env).customFields(OBJECT_TYPES.leads);
+    expect(fresh.requests).toHaveLength(2);
+  });
+
+  it('an out-of-range TTL is a configuration error naming the variable and its range', () => {
+    expect(() => accountModelFor(scoped(tokenA), { KOMMO_ACCOUNT_MODEL_TTL_MS: '3600001' }))
+      .toThrow('Environment variable KOMMO_ACCOUNT_MODEL_TTL_MS must be a whole number from 0 to 3600000');
   });
 
   it('a failed load is not kept', async () => {
@@ -191,7 +205,7 @@ describe('refreshed once when a value is unknown', () => {
     const reader = fakeReader(data);
     const clock = { nowMs: 1_000_000 };
     const cache: ModelCache = memoryModelCache();
-    const model = new AccountModel(reader, { cache, scope: { origin: 'https://acme.kommo.com', credential: 's1' }, nowMs: () => clock.nowMs });
+    const model = new AccountModel(reader, { cache, nowMs: () => clock.nowMs });
     return { data, reader, model, clock };
   }
 
@@ -237,17 +251,7 @@ describe('refreshed once when a value is unknown', () => {
     ['a core field', [{ errors: [{ code: 'NotSupportedChoice', path: 'status_id' }] }], false],
     ['no validation errors', undefined, false],
   ])('isCustomFieldRejection: %s → %s', (_, validationErrors, expected) => {
-    const error = Object.assign(new Error('Kommo answered 400'), { validationErrors });
+    const error = httpError({ method: 'PATCH', path: '/api/v4/leads', attempts: 1, status: 400, headers: {}, body: { title: 'Bad Request', 'validation-errors': validationErrors } });
     expect(isCustomFieldRejection(error)).toBe(expected);
-  });
-});
-
-describe('ACCOUNT_MODEL_TTL', () => {
-  it.each([[undefined, 300000], ['0', 0], ['3600000', 3600000], ['60000', 60000]])('%p → %i ms', (raw, expected) => {
-    expect(accountModelTtlMs({ [ACCOUNT_MODEL_TTL.env!]: raw })).toBe(expected);
-  });
-
-  it.each(['-1', '3600001', 'five'])('%p is a configuration error naming the variable and its range', (raw) => {
-    expect(() => accountModelTtlMs({ KOMMO_ACCOUNT_MODEL_TTL_MS: raw })).toThrow('Environment variable KOMMO_ACCOUNT_MODEL_TTL_MS must be a whole number from 0 to 3600000');
   });
 });
