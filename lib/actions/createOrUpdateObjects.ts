@@ -16,7 +16,7 @@ import { accountModelFor, type AccountModel } from '../entities/accountModel';
 import { writeBatch, DEFAULT_BATCH_SIZE, MAX_BATCH_SIZE, type BatchItem, type BatchResult } from '../entities/batchWrite';
 import { KommoUnknownReferenceError, type CustomFieldCodec } from '../entities/customFieldCodec';
 import type { CustomFieldDefinition } from '../entities/customFields';
-import { objectWriteBody } from '../entities/objectWrite';
+import { objectWriteBody, parseObjectId } from '../entities/objectWrite';
 import { isRecord } from '../entities/reader';
 import { objectType, type ObjectTypeDefinition } from '../entities/registry';
 import { buildWriteSchema, type EioProperty, type EioSchema, type MetaModel } from '../entities/schema';
@@ -69,10 +69,7 @@ function prepare(type: ObjectTypeDefinition, shape: EioSchema, codec: CustomFiel
     if (given === undefined || given === null || given === '') {
       return { item: { index, mode: 'create', body: objectWriteBody(type, codec, input, { mode: 'create', where }) } };
     }
-    const id = typeof given === 'string' && /^\d+$/.test(given.trim()) ? Number(given.trim()) : given;
-    if (typeof id !== 'number' || !Number.isSafeInteger(id) || id <= 0) {
-      throw configError(`${where}id must be a positive whole number (the object to update), or empty to create one; got ${JSON.stringify(given)}.`);
-    }
+    const id = parseObjectId(given, `${where}id`, 'the object to update; leave it empty to create one');
     return { item: { index, mode: 'update', body: { id, ...objectWriteBody(type, codec, input, { mode: 'update', where }) } } };
   } catch (error) {
     if (!(error instanceof KommoConfigError)) throw error;

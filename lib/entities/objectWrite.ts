@@ -190,3 +190,14 @@ export function withCriterionValue(
   }
   return { ...body, custom_fields_values: next };
 }
+
+/**
+ * An object id from a message: a positive whole number, or text holding one (mapped values
+ * arrive as text). Anything else is a KommoConfigError naming `label` and what it is for.
+ */
+export function parseObjectId(value: unknown, label: string, what = 'the id of an existing object'): number {
+  const id = typeof value === 'string' && /^\s*\d+\s*$/.test(value) ? Number(value) : value;
+  if (isPositiveWhole(id)) return id;
+  const got = value === undefined || value === null || value === '' ? 'nothing' : JSON.stringify(value);
+  throw configError(`${label} must be a positive whole number (${what}); got ${got}.`);
+}
