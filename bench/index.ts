@@ -1,6 +1,7 @@
 /**
  * `npm run bench`: every figure next to its baseline from the same run, printed as a table and
- * written to bench/results/latest.json with the machine it ran on. About 2.5 minutes.
+ * written to bench/results/latest.json with the machine it ran on. About 6 minutes, of which
+ * the multi-process figure takes 4 (12 scenarios of real child processes).
  *
  * Order matters on a small machine: the timing-sensitive benchmarks (overhead, throughput) run
  * alone; the RabbitMQ broker for the start-up benchmark boots while calls-per-message runs,
@@ -10,13 +11,14 @@ import os from 'os';
 import { join } from 'path';
 import { startBroker, type RunningBroker } from '../spec-e2e/harness/broker';
 import { runCallsPerMessage } from './callsPerMessage';
+import { runMultiProcess } from './multiProcess';
 import { runOverhead } from './overhead';
 import { formatTable, machineInfo, writeReport, type BenchResult, type SkippedBench } from './report';
 import { runStartup } from './startup';
 import { runThroughput } from './throughput';
 
-type BenchName = 'overhead' | 'throughput' | 'callsPerMessage' | 'startup';
-const ALL: readonly BenchName[] = ['overhead', 'throughput', 'callsPerMessage', 'startup'];
+type BenchName = 'overhead' | 'throughput' | 'multiProcess' | 'callsPerMessage' | 'startup';
+const ALL: readonly BenchName[] = ['overhead', 'throughput', 'multiProcess', 'callsPerMessage', 'startup'];
 
 function selected(): Set<BenchName> {
   const only = process.env.BENCH_ONLY?.split(',').map((name) => name.trim()).filter(Boolean);
@@ -53,6 +55,7 @@ async function main(): Promise<void> {
 
   await attempt('overhead', () => runOverhead());
   await attempt('throughput', () => runThroughput());
+  await attempt('multiProcess', () => runMultiProcess());
 
   // The broker boots (CPU-heavy for a few seconds) while calls-per-message only counts requests.
   const broker: Promise<RunningBroker> | undefined = wanted.has('startup') ? startBroker() : undefined;

@@ -17,7 +17,7 @@
 import { createHash } from 'crypto';
 import type { SecretCacheEntry } from './client/auth';
 import { resolveSettings } from './client/options';
-import { RateLimiter, SlidingWindowRateLimiter } from './client/rateLimiter';
+import { createRateLimiter, RateLimiter } from './client/rateLimiter';
 import { createAxiosTransport, Transport } from './client/transport';
 
 /**
@@ -59,7 +59,7 @@ export function sharedTransport(): Transport {
  * steps that reach it. The rate is the process's `KOMMO_RATE_LIMIT_RPS`.
  */
 export function sharedRateLimiter(): RateLimiter {
-  rateLimiter ??= new SlidingWindowRateLimiter({ requestsPerSecond: resolveSettings().rateLimitRps });
+  rateLimiter ??= createRateLimiter({ requestsPerSecond: resolveSettings().rateLimitRps });
   return rateLimiter;
 }
 

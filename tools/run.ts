@@ -4,10 +4,13 @@
  * a real Kommo account, and prints what they emitted. `npm start -- -h` lists the modes.
  */
 import fs from 'fs';
+import { createRequire } from 'module';
 import path from 'path';
 import { parseArgs } from 'util';
-import { startFakePlatform, startSandbox } from '../sandbox';
-import type { Message } from '../lib/context';
+import { startFakePlatform, startSandbox, type Sandbox } from '../sandbox';
+import type { Logger, Message } from '../lib/context';
+import type { ValueKind } from '../lib/entities/customFields';
+import type { EioProperty } from '../lib/entities/schema';
 import {
   callHook,
   callProcess,
@@ -332,6 +335,56 @@ async function demoAction(root: string, body: unknown, cfg: Record<string, unkno
   printResult(await callProcess(exportedFunction(fn, 'process'), { id: `demo-${Date.now()}`, body, headers: {} }, cfg), DEMO_LIMITS);
 }
 
+/** A built module of the component (`npm start` builds first), typed by its source. */
+function builtModule<T>(root: string, file: string): T {
+  return createRequire(path.join(root, 'component.json'))(path.join(root, file)) as T;
+}
+
+/** A `custom_fields_by_id` property as the demo prints it: its JSON type and, for choices and dates, what it holds. */
+function describeProperty(property: EioProperty, kind: ValueKind): string {
+  const choices = (labels: readonly string[]) => labels.map((label) => JSON.stringify(label)).join(' | ');
+  if (kind === 'day') return 'string "YYYY-MM-DD" (a day in the account\'s time zone)';
+  if (kind === 'dateTime') return 'string, ISO 8601 with the account\'s offset';
+  if (property.enum) return `string: ${choices(property.enum)}`;
+  if (property.type !== 'array') return property.type;
+  const items = property.items;
+  if (items?.enum) return `array of ${choices(items.enum)}`;
+  const codes = items?.properties?.enum_code?.enum;
+  if (items?.properties?.value) return `array of {value, enum_code${codes ? `: ${codes.join(' | ')}` : ''}}`;
+  return 'array: Kommo\'s values, as Kommo returns them';
+}
+
+/**
+ * The account's custom fields as the mapper will see them: `custom_fields_by_id` of the upsert
+ * in-schema for contacts, built by the schema builder from the account's field definitions, and
+ * the Kommo requests it cost (a `getMetaModel` call pays the same: one pass over the field pages).
+ */
+async function demoCustomFields(root: string, sandbox: Sandbox, cfg: Record<string, unknown>): Promise<void> {
+  const { createKommoClient } = builtModule<typeof import('../lib/client/KommoClient')>(root, 'lib/client/KommoClient.js');
+  const { accountModelFor } = builtModule<typeof import('../lib/entities/accountModel')>(root, 'lib/entities/accountModel.js');
+  const { OBJECT_TYPES } = builtModule<typeof import('../lib/entities/registry')>(root, 'lib/entities/registry.js');
+  const { buildUpsertInSchema } = builtModule<typeof import('../lib/entities/schema')>(root, 'lib/entities/schema.js');
+  const { valueKind } = builtModule<typeof import('../lib/entities/customFields')>(root, 'lib/entities/customFields.js');
+  const logs: LoggedLine[] = [];
+  const line = (level: keyof Logger) => (message: string) => { logs.push({ level, text: String(message) }); };
+  const logger: Logger = { trace: line('trace'), debug: line('debug'), info: line('info'), warn: line('warn'), error: line('error') };
+  const firstRequest = sandbox.requestLog.length;
+  const contacts = OBJECT_TYPES.contacts;
+  const fields = await accountModelFor(await createKommoClient(cfg, { logger })).customFields(contacts);
+  const schema = buildUpsertInSchema(contacts, fields, 'email');
+  const requests = sandbox.requestLog.slice(firstRequest).map((entry) => `${entry.method} ${entry.path}`);
+  printLogs(logs);
+  const properties = schema.properties.custom_fields_by_id.properties ?? {};
+  console.log(green(`  → custom_fields_by_id of the upsert in-schema for contacts: ${Object.keys(properties).length} fields (id, title, Kommo type, value in a message)`));
+  const titleWidth = Math.max(...fields.map((field) => (properties[String(field.id)].title ?? '').length));
+  const typeWidth = Math.max(...fields.map((field) => field.type.length));
+  for (const field of fields) {
+    const property = properties[String(field.id)];
+    console.log(`    ${field.id}  ${(property.title ?? '').padEnd(titleWidth)}  ${field.type.padEnd(typeWidth)}  ${describeProperty(property, valueKind(field.type))}`);
+  }
+  console.log(dim(`  Built from ${requests.length} Kommo request(s): ${requests.join(', ')}. A getMetaModel call costs one pass over the type's field pages (50 fields per page).`));
+}
+
 /** The demo: a person's first look at what the component does, against the sandbox. */
 async function demo(root: string): Promise<void> {
   const sandbox = await startSandbox({ rateLimit: { requestsPerSecond: 7 } });
@@ -359,14 +412,16 @@ async function demo(root: string): Promise<void> {
     ['Make Raw Request: GET leads/999999 (404, default config)', () => demoAction(root, { url: 'leads/999999', method: 'GET' }, { secretId })],
     ['Make Raw Request: GET leads/999999 with "Don\'t throw error on 404 Response"', () => demoAction(root, { url: 'leads/999999', method: 'GET' }, { secretId, doNotThrow404: true })],
     ['Make Raw Request: url pointing at another host (refused before sending)', () => demoAction(root, { url: 'https://evil.example/api/v4/leads', method: 'GET' }, { secretId })],
+    ['The account\'s custom fields as the mapper will see them (contacts)', () => demoCustomFields(root, sandbox, { oauth: { access_token: sandbox.accessToken }, baseUrl: sandbox.baseUrl })],
   ];
+  const messages = steps.filter(([title]) => title.startsWith('Make Raw Request')).length;
   try {
     for (const [index, [title, step]] of steps.entries()) {
       console.log(bold(`${index + 1}. ${title}`));
       await step();
       console.log('');
     }
-    console.log(dim(`Sandbox received ${sandbox.requestLog.length} Kommo requests; the platform received ${platform.calls.length} secret call(s) for ${steps.length - 2} messages.`));
+    console.log(dim(`Sandbox received ${sandbox.requestLog.length} Kommo requests; the platform received ${platform.calls.length} secret call(s) for ${messages} messages.`));
     console.log(dim('npm start -- -h shows how to run any action or trigger, with your own body and configuration.'));
   } finally {
     await platform.close();

@@ -38,11 +38,11 @@ fs.writeFileSync(arrayCfg, '[1]');
 afterAll(() => fs.rmSync(arrayCfg, { force: true }));
 
 describe('npm start: the component of this repository', () => {
-  it('runs the demo: verify, account, create, list, 404 both ways, origin attack', async () => {
+  it('runs the demo: verify, account, create, list, 404 both ways, origin attack, the contacts\' custom fields', async () => {
     const { stdout, exitCode } = await start([]);
     expect(exitCode).toBe(0);
     const steps = stdout.split(/\n(?=\d+\. )/);
-    expect(steps).toHaveLength(9);
+    expect(steps).toHaveLength(10);
     expect(steps[1]).toContain('{"verified": true}');
     expect(steps[2]).toMatch(/"verified": false, "reason": ".*Reconnect the credential/);
     expect(steps[3]).toMatch(/→ data message\s+\{\s+"statusCode": 200/);
@@ -54,6 +54,11 @@ describe('npm start: the component of this repository', () => {
     expect(steps[6]).toContain('Enable "Don\'t throw error on 404 Response" to receive 404 as data.');
     expect(steps[7]).toContain('"statusCode": 404');
     expect(steps[8]).toContain('KommoConfigError');
+    expect(steps[9]).toContain('custom_fields_by_id of the upsert in-schema for contacts: 28 fields');
+    expect(steps[9]).toMatch(/720001 {2}Phone +multitext +array of \{value, enum_code: WORK \| WORKDD \| MOB \| FAX \| HOME \| OTHER\}/);
+    expect(steps[9]).toMatch(/720007 {2}Source +select +string: "Website" \| "Referral" \| "Trade show"/);
+    expect(steps[9]).toMatch(/720009 {2}Contract date +date +string "YYYY-MM-DD"/);
+    expect(steps[9]).toContain('Built from 1 Kommo request(s): GET /api/v4/contacts/custom_fields?page=1&limit=50.');
     expect(stdout).toMatch(/the platform received 1 secret call\(s\) for 6 messages/);
   }, 30000);
 
