@@ -55,7 +55,7 @@ async function schemas(model: AccountModel): Promise<{ lead: EioSchema; contact:
   return { lead, contact: await party(OBJECT_TYPES.contacts), company: await party(OBJECT_TYPES.companies) };
 }
 
-function describe(value: unknown): string {
+function kindOf(value: unknown): string {
   if (value === undefined || value === null) return 'nothing';
   return Array.isArray(value) ? `an array of ${value.length}` : typeof value;
 }
@@ -64,7 +64,7 @@ function describe(value: unknown): string {
 async function partyBody(model: AccountModel, type: ObjectTypeDefinition, key: string, shape: EioSchema, value: unknown): Promise<Record<string, unknown> | undefined> {
   if (value === undefined || value === null || (isRecord(value) && Object.keys(value).length === 0)) return undefined;
   if (!isRecord(value)) {
-    throw configError(`${key} must be one object (the ${type.singularTitle.toLowerCase()} to create, or {"id": …} of an existing one); got ${describe(value)}.`);
+    throw configError(`${key} must be one object (the ${type.singularTitle.toLowerCase()} to create, or {"id": …} of an existing one); got ${kindOf(value)}.`);
   }
   const input = readInput(value, shape);
   if (input.id !== undefined && input.id !== null && input.id !== '') {
@@ -85,7 +85,7 @@ async function complexItem(model: AccountModel, body: unknown): Promise<Record<s
     throw configError(`lead must be one object: this action creates one lead per message (Kommo's complex create takes at most ${MAX_COMPLEX_LEADS}); `
       + `got an array of ${input.lead.length}. Split the leads into messages, or create them with Create or Update Objects.`);
   }
-  if (!isRecord(input.lead)) throw configError(`lead is required: an object with the new lead's fields (e.g. {"name": "…", "price": 100}); got ${describe(input.lead)}.`);
+  if (!isRecord(input.lead)) throw configError(`lead is required: an object with the new lead's fields (e.g. {"name": "…", "price": 100}); got ${kindOf(input.lead)}.`);
   const leadInput = readInput(input.lead, shapes.lead);
   const lead = await model.withCodec(LEADS, (codec) => objectWriteBody(LEADS, codec, leadInput, { mode: 'create', where: 'lead.' }));
   const embedded: Record<string, unknown> = isRecord(lead._embedded) ? { ...lead._embedded } : {};

@@ -52,7 +52,7 @@ function itemSchema(type: ObjectTypeDefinition, fields: readonly CustomFieldDefi
   };
 }
 
-function describe(value: unknown): string {
+function kindOf(value: unknown): string {
   if (value === undefined || value === null) return 'nothing';
   return isRecord(value) ? 'an object' : typeof value;
 }
@@ -63,7 +63,7 @@ type Prepared = { item: BatchItem } | { failure: BatchResult; unknownReference: 
 function prepare(type: ObjectTypeDefinition, shape: EioSchema, codec: CustomFieldCodec, item: unknown, index: number): Prepared {
   const where = `objects[${index}].`;
   try {
-    if (!isRecord(item)) throw configError(`objects[${index}] must be an object (one ${type.singularTitle.toLowerCase()}); got ${describe(item)}.`);
+    if (!isRecord(item)) throw configError(`objects[${index}] must be an object (one ${type.singularTitle.toLowerCase()}); got ${kindOf(item)}.`);
     const input = readInput(item, shape);
     const given = input.id;
     if (given === undefined || given === null || given === '') {
@@ -99,7 +99,7 @@ export const processAction = step<CreateOrUpdateObjectsConfig, BatchOutput>({
     const batchSize = readNumber(cfg.batchSize, BATCH_SIZE);
     const { objects } = readInput(body, MESSAGE_SHAPE);
     if (!Array.isArray(objects)) {
-      throw configError(`objects must be an array of objects to create or update (an item with "id" is updated, one without is created); got ${describe(objects)}.`);
+      throw configError(`objects must be an array of objects to create or update (an item with "id" is updated, one without is created); got ${kindOf(objects)}.`);
     }
     const api = await client();
     const model = accountModelFor(api);

@@ -178,8 +178,8 @@ export function withCriterionValue(
   const index = entries.findIndex(isCriterionEntry);
   const added = criterion.kind === 'customField' ? { value: checked } : { value: String(checked), enum_code: 'WORK' };
   if (index >= 0 && criterion.kind === 'customField' && Array.isArray(entries[index].values) && entries[index].values.length > 0) {
-    throw configError(`The upsert criterion ${criterion.key} is ${JSON.stringify(checked)}, but custom_fields_by_id sets field ${field.id} `
-      + `"${field.name}" to another value; a created object would not be found by its criterion again. Give the same value, or leave the field out.`);
+    throw configError(`The upsert criterion ${criterion.key} and custom_fields_by_id give field ${field.id} "${field.name}" different values; `
+      + 'a created object would not be found by its criterion again. Give the same value, or leave the field out of custom_fields_by_id.');
   }
   const next = [...entries];
   if (index >= 0) {

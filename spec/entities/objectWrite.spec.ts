@@ -122,7 +122,7 @@ describe('withCriterionValue', () => {
   it('sets a custom-field criterion, and refuses a body that sets the field to something else', () => {
     expect(withCriterionValue({}, contacts, external, 'EXT-1', FIELDS)).toEqual({ custom_fields_values: [{ field_id: 100, values: [{ value: 'EXT-1' }] }] });
     expect(() => withCriterionValue({ custom_fields_values: [{ field_id: 100, values: [{ value: 'EXT-2' }] }] }, contacts, external, 'EXT-1', FIELDS))
-      .toThrow(/criterion cf_100 is "EXT-1", but custom_fields_by_id sets field 100 "External ID" to another value/);
+      .toThrow(/criterion cf_100 and custom_fields_by_id give field 100 "External ID" different values/);
   });
 
   it('sets the name for a name criterion when the body has none; id adds nothing', () => {

@@ -11,7 +11,6 @@ import type { Fault, Sandbox } from '../../sandbox';
 import { startSandbox } from '../../sandbox';
 import { recordingContext, rejection } from '../helpers';
 
-const PHONE = 720001;
 const EMAIL = 720002;
 const POSITION = 720003;
 const SOURCE = 720007;
@@ -234,7 +233,7 @@ describe('bad input is refused before any write', () => {
     ['a missing criterion value', { first_name: 'X' }, {}, /Email \(email\) to look up must be given/],
     ['an id that is not a positive whole number', { id: -4, first_name: 'X' }, { upsertCriteria: 'id' }, /ID \(id\) to look up must be a positive whole number/],
     ['a criterion the type does not offer', { email: 'x' }, { objectType: 'leads' }, /Upsert criterion "email" is not available for leads/],
-    ['a custom-field value that contradicts the criterion', { [`cf_${POSITION}`]: 'A', custom_fields_by_id: { [POSITION]: 'B' } }, { upsertCriteria: `cf_${POSITION}` }, /sets field 720003 "Position" to another value/],
+    ['a custom-field value that contradicts the criterion', { [`cf_${POSITION}`]: 'A', custom_fields_by_id: { [POSITION]: 'B' } }, { upsertCriteria: `cf_${POSITION}` }, /give field 720003 "Position" different values/],
   ];
   it.each(cases)('%s', async (_, body, extra, message) => {
     const error = await rejection(upsert(body, extra));
@@ -259,6 +258,5 @@ describe('getMetaModel', () => {
     expect(meta.in.properties.custom_fields_by_id.properties?.[String(SOURCE)]).toMatchObject({ title: 'Source', enum: ['Website', 'Referral', 'Trade show'] });
     expect(meta.out.properties).toHaveProperty('custom_fields_by_id');
     expect(meta.in.properties.phone).toMatchObject({ type: 'string', required: false });
-    expect(PHONE).toBe(720001);
   });
 });
