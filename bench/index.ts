@@ -4,8 +4,8 @@
  * the multi-process figure takes 4 (12 scenarios of real child processes).
  *
  * Order matters on a small machine: the timing-sensitive benchmarks (overhead, throughput) run
- * alone; the RabbitMQ broker for the start-up benchmark boots while calls-per-message runs,
- * which only counts. `BENCH_ONLY=overhead,throughput` runs a subset.
+ * alone; the RabbitMQ broker for the start-up benchmark boots while calls-per-message and the
+ * write counts run, which only count. `BENCH_ONLY=overhead,throughput` runs a subset.
  */
 import os from 'os';
 import { join } from 'path';
@@ -17,9 +17,10 @@ import { runOverhead } from './overhead';
 import { formatTable, machineInfo, writeReport, type BenchResult, type SkippedBench } from './report';
 import { runStartup } from './startup';
 import { runThroughput } from './throughput';
+import { runWrites } from './writes';
 
-type BenchName = 'overhead' | 'throughput' | 'lookupObjects' | 'multiProcess' | 'callsPerMessage' | 'startup';
-const ALL: readonly BenchName[] = ['overhead', 'throughput', 'lookupObjects', 'multiProcess', 'callsPerMessage', 'startup'];
+type BenchName = 'overhead' | 'throughput' | 'lookupObjects' | 'multiProcess' | 'callsPerMessage' | 'writes' | 'startup';
+const ALL: readonly BenchName[] = ['overhead', 'throughput', 'lookupObjects', 'multiProcess', 'callsPerMessage', 'writes', 'startup'];
 
 function selected(): Set<BenchName> {
   const only = process.env.BENCH_ONLY?.split(',').map((name) => name.trim()).filter(Boolean);
@@ -63,6 +64,7 @@ async function main(): Promise<void> {
   const broker: Promise<RunningBroker> | undefined = wanted.has('startup') ? startBroker() : undefined;
   broker?.catch(() => undefined);
   await attempt('callsPerMessage', () => runCallsPerMessage());
+  await attempt('writes', () => runWrites());
   if (broker) {
     let running: RunningBroker | undefined;
     try {

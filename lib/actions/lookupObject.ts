@@ -15,9 +15,8 @@
 import type { CredentialConfig } from '../client/auth';
 import { configError } from '../client/errors';
 import { accountModelFor } from '../entities/accountModel';
-import {
-  criterionKey, findMatches, KommoMultipleMatchesError, KommoNoMatchError, readCriterion, readLinkedObjects,
-} from '../entities/lookup';
+import { findByCriterion } from '../entities/criterionSearch';
+import { criterionKey, KommoMultipleMatchesError, KommoNoMatchError, readCriterion, readLinkedObjects } from '../entities/lookup';
 import { isEmptyCriterionValue } from '../entities/matching';
 import { objectType } from '../entities/registry';
 import { buildLookupInSchema, buildObjectOutSchema, type MetaModel } from '../entities/schema';
@@ -65,7 +64,7 @@ export const processAction = step<LookupObjectConfig, LookupObjectOutput>({
     const type = await chosenObjectType(cfg.objectType, model);
     const criterion = await readCriterion(type, key, () => model.customFields(type));
 
-    const matches = await findMatches(api, type, criterion, value, { with: linked });
+    const matches = await findByCriterion(api, type, criterion, value, { with: linked });
     if (matches.length > 1) {
       const ids = matches.map((match) => Number(match.id));
       throw new KommoMultipleMatchesError(`More than one matching object found: ${matches.length} ${type.name} match ${criterion.title} (${criterion.key}), `

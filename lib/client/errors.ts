@@ -5,6 +5,7 @@
  * `query=+15551234567`): messages and properties are built only from method, path (without the
  * query), status and what Kommo itself said, with anything the query contained cut out of that.
  */
+import { mayHaveBeenApplied } from './retryPolicy';
 
 /** One entry of Kommo's problem+json `validation-errors` list (docs/kommo-api.md §4). */
 export interface KommoValidationEntry {
@@ -436,4 +437,15 @@ export function platformError(action: 'read' | 'refresh', secretId: string, fail
       + 'Check that the Kommo credential still exists and is connected; reconnect it if needed.', options);
   }
   return new KommoError(`Could not ${action} the credential secret ${secretId} from the elastic.io platform (${what}); try again later.`, options);
+}
+
+/**
+ * True when `error`, the final failure of a POST or PATCH, leaves open whether Kommo applied the
+ * write (a 500, 502 or 504, a reset or a timeout after sending; the rule is the retry policy's).
+ * Such a write is never replayed; a step that must not duplicate asks Kommo what happened.
+ */
+export function isAmbiguousWriteFailure(error: unknown): boolean {
+  if (error instanceof KommoNetworkError) return mayHaveBeenApplied({ kind: 'network', code: error.code });
+  if (error instanceof KommoHttpError) return mayHaveBeenApplied({ kind: 'response', status: error.status, headers: {}, body: undefined });
+  return false;
 }

@@ -1,19 +1,12 @@
 /**
- * Finding objects by a criterion (docs/design.md "Strict matching"): `id` reads the object
- * (`GET /{type}/{id}`; a 404 or a 204 means none, docs/kommo-fidelity.md #13), every other
- * criterion searches with Kommo's fuzzy `query=` and keeps only the candidates `matching.ts`
- * confirms. With warm caches a lookup costs one request (more only when the search has more than
- * one page of candidates). Also reads the `linkedObjects` field both lookup actions have.
+ * What the lookup actions read from their configuration before any request: the criterion
+ * (`lookupCriteria`) and the linked objects (`linkedObjects`), and the errors a lookup ends with.
+ * The search itself is `criterionSearch.ts` (the one way lookups and upserts search).
  */
-import { configError, KommoError, KommoNotFoundError } from '../client/errors';
-import type { KommoApi } from '../client/KommoClient';
+import { configError, KommoError } from '../client/errors';
 import type { CustomFieldDefinition } from './customFields';
-import { resolveCriterion, searchPlan, strictMatches, type Criterion } from './matching';
-import { isRecord } from './reader';
+import { resolveCriterion, type Criterion } from './matching';
 import { linkedWithOptions, type ObjectTypeDefinition } from './registry';
-
-/** Pages of search candidates read ahead (see pagePrefetch.ts): a one-page search still costs one request. */
-export const SEARCH_AHEAD_PAGES = 4;
 
 const CUSTOM_FIELD_KEY = /^cf_\d+$/;
 
@@ -83,45 +76,4 @@ export function readLinkedObjects(type: ObjectTypeDefinition, value: unknown): s
       + `${offered.length > 0 ? `choose from ${offered.join(', ')}` : `${type.name} have no linked objects to read`}.`);
   }
   return chosen as string[];
-}
-
-/** Options of {@link findMatches}. */
-export interface FindOptions {
-  /** `with=` values added to the read or search. */
-  with?: readonly string[];
-}
-
-/**
- * The objects that match `value` under `criterion`, confirmed, in Kommo's order (Kommo's objects
- * as returned). The value is checked before any request (a configuration error when it does not
- * fit the criterion).
- */
-export async function findMatches(
-  client: Pick<KommoApi, 'get' | 'paginate'>,
-  type: ObjectTypeDefinition,
-  criterion: Criterion,
-  value: unknown,
-  options: FindOptions = {},
-): Promise<Array<Record<string, unknown>>> {
-  const plan = searchPlan(type, criterion, value);
-  const related = options.with && options.with.length > 0 ? { with: options.with } : {};
-  if (plan.kind === 'read') {
-    let body: unknown;
-    try {
-      ({ body } = await client.get(plan.path, related));
-    } catch (error) {
-      if (error instanceof KommoNotFoundError) return [];
-      throw error;
-    }
-    // 204 (no body) means none, as a 404 does; a body for another id is not a match either.
-    return isRecord(body) ? strictMatches(criterion, value, [body]) : [];
-  }
-  const matches: Array<Record<string, unknown>> = [];
-  const pages = client.paginate<unknown>(plan.path, {
-    embeddedKey: type.embeddedKey,
-    query: { ...plan.query, ...related },
-    aheadPages: SEARCH_AHEAD_PAGES,
-  });
-  for await (const page of pages) matches.push(...strictMatches(criterion, value, page.filter(isRecord)));
-  return matches;
 }
