@@ -1,6 +1,6 @@
 /**
  * `npm run bench`: every figure next to its baseline from the same run, printed as a table and
- * written to bench/results/latest.json with the machine it ran on. About 6 minutes, of which
+ * written to bench/results/latest.json with the machine it ran on. About 7 minutes, of which
  * the multi-process figure takes 4 (12 scenarios of real child processes).
  *
  * Order matters on a small machine: the timing-sensitive benchmarks (overhead, throughput) run
@@ -11,6 +11,7 @@ import os from 'os';
 import { join } from 'path';
 import { startBroker, type RunningBroker } from '../spec-e2e/harness/broker';
 import { runCallsPerMessage } from './callsPerMessage';
+import { runLookupObjects } from './lookupObjects';
 import { runMultiProcess } from './multiProcess';
 import { runOverhead } from './overhead';
 import { formatTable, machineInfo, writeReport, type BenchResult, type SkippedBench } from './report';
@@ -18,8 +19,8 @@ import { runStartup } from './startup';
 import { runThroughput } from './throughput';
 import { runWrites } from './writes';
 
-type BenchName = 'overhead' | 'throughput' | 'multiProcess' | 'callsPerMessage' | 'writes' | 'startup';
-const ALL: readonly BenchName[] = ['overhead', 'throughput', 'multiProcess', 'callsPerMessage', 'writes', 'startup'];
+type BenchName = 'overhead' | 'throughput' | 'lookupObjects' | 'multiProcess' | 'callsPerMessage' | 'writes' | 'startup';
+const ALL: readonly BenchName[] = ['overhead', 'throughput', 'lookupObjects', 'multiProcess', 'callsPerMessage', 'writes', 'startup'];
 
 function selected(): Set<BenchName> {
   const only = process.env.BENCH_ONLY?.split(',').map((name) => name.trim()).filter(Boolean);
@@ -56,6 +57,7 @@ async function main(): Promise<void> {
 
   await attempt('overhead', () => runOverhead());
   await attempt('throughput', () => runThroughput());
+  await attempt('lookupObjects', () => runLookupObjects());
   await attempt('multiProcess', () => runMultiProcess());
 
   // The broker boots (CPU-heavy for a few seconds) while calls-per-message only counts requests.

@@ -12,6 +12,7 @@ import type { CredentialScope } from '../processScope';
 import { CredentialConfig, resolveCredential, TokenSource } from './auth';
 import { httpError, KommoError, networkError } from './errors';
 import { ClientSettings, parseBounded, resolveSettings, RETRIES } from './options';
+import { prefetchPages } from './pagePrefetch';
 import { encodeQuery, KommoQuery } from './query';
 import { rateFeedback, type RateLimiter } from './rateLimiter';
 import { decideRetry, HttpMethod, RetryDecision } from './retryPolicy';
@@ -56,10 +57,20 @@ export interface PaginateOptions {
   firstPage?: number;
   /** Stop after this many pages (default {@link DEFAULT_MAX_PAGES}). */
   maxPages?: number;
+  /**
+   * Pages read ahead of the consumer, concurrently, through the rate limiter like every request
+   * (0–{@link MAX_AHEAD_PAGES}, default 0: each page when the consumer asks for it). Long
+   * listings reach Kommo's request rate only with pages in flight (see pagePrefetch.ts); a
+   * listing may then cost up to this many requests past its end.
+   */
+  aheadPages?: number;
 }
 
 /** Kommo's largest page (docs/kommo-api.md §5). */
 export const MAX_PAGE_SIZE = 250;
+
+/** Most pages {@link KommoClient.paginate} reads ahead: enough to keep 7 requests/s going at 0.5 s per page. */
+export const MAX_AHEAD_PAGES = 8;
 
 /** The page cap of {@link KommoClient.paginate} when the caller gives none: 25,000 items at 250 per page. */
 export const DEFAULT_MAX_PAGES = 100;
@@ -164,24 +175,26 @@ export class KommoClient implements KommoApi {
    * Reads a Kommo list page by page, yielding each page's items in order. Sends an explicit
    * `limit` and counts pages itself: it stops on 204, an empty page or a page shorter than
    * `pageSize`, and after `maxPages` pages. `_links.next` is never followed (Kommo sends it even
-   * when no page follows, and its host is not ours to trust; docs/kommo-api.md §5).
+   * when no page follows, and its host is not ours to trust; docs/kommo-api.md §5). With
+   * `aheadPages`, later pages are requested while the consumer works on earlier ones; they are
+   * still yielded in order.
    */
   async* paginate<T>(path: string, options: PaginateOptions): AsyncGenerator<T[], void, undefined> {
     const pageSize = parseBounded(options.pageSize, { min: 1, max: MAX_PAGE_SIZE }, 'paginate pageSize') ?? MAX_PAGE_SIZE;
     const firstPage = parseBounded(options.firstPage, { min: 1, max: Number.MAX_SAFE_INTEGER }, 'paginate firstPage') ?? 1;
     const maxPages = parseBounded(options.maxPages, { min: 1, max: Number.MAX_SAFE_INTEGER }, 'paginate maxPages') ?? DEFAULT_MAX_PAGES;
-    for (let page = firstPage; page < firstPage + maxPages; page += 1) {
+    const aheadPages = parseBounded(options.aheadPages, { min: 0, max: MAX_AHEAD_PAGES }, 'paginate aheadPages') ?? 0;
+    const fetchPage = async (page: number): Promise<T[] | undefined> => {
       const response = await this.get(path, { ...options.query, page, limit: pageSize });
-      if (response.status === 204 || response.body === undefined) return;
+      if (response.status === 204 || response.body === undefined) return undefined;
       const items = isRecord(response.body) && isRecord(response.body._embedded) ? response.body._embedded[options.embeddedKey] : undefined;
       if (!Array.isArray(items)) {
         throw new KommoError(`Kommo answered GET /api/v4/${path} (page ${page}) with ${response.status} but no _embedded.${options.embeddedKey} list; `
           + 'the endpoint or its list key is not what the component expected.');
       }
-      if (items.length === 0) return;
-      yield items as T[];
-      if (items.length < pageSize) return;
-    }
+      return items as T[];
+    };
+    yield* prefetchPages(fetchPage, { pageSize, firstPage, maxPages, aheadPages });
   }
 
   private async send(url: URL, options: SendOptions): Promise<KommoResponse> {

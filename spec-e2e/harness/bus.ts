@@ -44,6 +44,14 @@ export interface SentInput {
   id: string;
 }
 
+/** A rebound as sailor published it: the input's own encrypted content and its headers plus `reboundIteration`. */
+export interface ReboundMessage {
+  headers: Record<string, unknown>;
+  /** The per-message TTL (ms) after which the platform would deliver it again. */
+  expiration: string | undefined;
+  content: Buffer;
+}
+
 export interface StepIdentity {
   flowId: string;
   stepId: string;
@@ -58,6 +66,8 @@ export class MessageBus {
   readonly rejected: RejectedInput[] = [];
   readonly snapshots: unknown[] = [];
   readonly rebounds: Array<Record<string, unknown>> = [];
+  /** The rebounds with their content, for {@link MessageBus.redeliver}. */
+  readonly reboundMessages: ReboundMessage[] = [];
   /** Flush markers seen (see `flush`). */
   private readonly markers = new Set<string>();
 
@@ -86,7 +96,10 @@ export class MessageBus {
     await record(topology.rejectedQueue, (msg) => bus.rejected.push(bus.toRejected(msg)));
     // Snapshots are plain JSON (§1.4), never encrypted.
     await record(topology.queues.snapshot, (msg) => bus.snapshots.push(JSON.parse(msg.content.toString()) as unknown));
-    await record(topology.queues.rebound, (msg) => bus.rebounds.push(msg.properties.headers ?? {}));
+    await record(topology.queues.rebound, (msg) => {
+      bus.rebounds.push(msg.properties.headers ?? {});
+      bus.reboundMessages.push({ headers: msg.properties.headers ?? {}, expiration: msg.properties.expiration as string | undefined, content: msg.content });
+    });
     return bus;
   }
 
@@ -117,6 +130,21 @@ export class MessageBus {
       },
     });
     return { messageId, id };
+  }
+
+  /**
+   * Delivers a rebound to the input queue again, as the platform does once its expiration has
+   * passed: the same content and headers (`reboundIteration` included), without waiting for the
+   * expiration. Returns the input it stands for (its `messageId` is the original's).
+   */
+  redeliver(rebound: ReboundMessage): SentInput {
+    this.channel.sendToQueue(this.topology.inputQueue, rebound.content, {
+      contentType: 'application/json',
+      contentEncoding: 'utf8',
+      headers: rebound.headers,
+    });
+    const message = this.cipher.decrypt(rebound.content) as StepMessage;
+    return { messageId: String(rebound.headers.messageId), id: String(message.id) };
   }
 
   /** Everything published for one input: its data and error messages. */

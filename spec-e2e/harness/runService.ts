@@ -1,7 +1,9 @@
 /**
  * Sailor's one-shot service runner (`runService.js <method>`), as the platform runs it when a
- * user presses "Verify" on a credential: cfg in ELASTICIO_CFG, the answer POSTed to
- * ELASTICIO_POST_RESULT_URL.
+ * user presses "Verify" on a credential, or when the designer asks a step for its metadata
+ * (`getMetaModel`) or a dropdown's options (`selectModel`): cfg in ELASTICIO_CFG, the action or
+ * trigger in ELASTICIO_ACTION_OR_TRIGGER, the model's function in ELASTICIO_GET_MODEL_METHOD,
+ * the answer POSTed to ELASTICIO_POST_RESULT_URL.
  */
 import type { StepIdentity } from './bus';
 import type { StepPlatform } from './platform';
@@ -14,19 +16,32 @@ export interface ServiceRun {
   output: string;
 }
 
+/** A `getMetaModel` or `selectModel` call: which action or trigger, and (select models) which function. */
+export interface ModelTarget {
+  actionOrTrigger: string;
+  /** The select model's function name (`getObjectTypes`, …); only for `selectModel`. */
+  getModelMethod?: string;
+}
+
 export async function runService(
-  method: 'verifyCredentials',
+  method: 'verifyCredentials' | 'getMetaModel' | 'selectModel',
   cfg: Record<string, unknown>,
   platform: StepPlatform,
   identity: StepIdentity,
   componentRoot?: string,
   timeoutMs = 30_000,
+  target?: ModelTarget,
 ): Promise<ServiceRun> {
   const result = platform.resultUrl();
   const env = baseEnv(
     identity,
     { apiUri: platform.fake.url, username: platform.fake.username, apiKey: platform.fake.apiKey },
-    { ELASTICIO_POST_RESULT_URL: result.url, ELASTICIO_CFG: JSON.stringify(cfg) },
+    {
+      ELASTICIO_POST_RESULT_URL: result.url,
+      ELASTICIO_CFG: JSON.stringify(cfg),
+      ...(target ? { ELASTICIO_ACTION_OR_TRIGGER: target.actionOrTrigger } : {}),
+      ...(target?.getModelMethod ? { ELASTICIO_GET_MODEL_METHOD: target.getModelMethod } : {}),
+    },
   );
   const { child, output, exited } = forkSailor('runService.js', [method], env, componentRoot);
   let timer: NodeJS.Timeout | undefined;

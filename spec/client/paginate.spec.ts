@@ -128,6 +128,24 @@ describe('paginate', () => {
     expect(kommo.received).toHaveLength(1);
   });
 
+  it('with aheadPages reads later pages concurrently, still yields them in order, and asks at most aheadPages pages past the end', async () => {
+    kommo.handler = leadList(20);
+
+    const result = await pages({ embeddedKey: 'leads', pageSize: 2, aheadPages: 3 });
+
+    expect(result.flat()).toEqual(Array.from({ length: 20 }, (_, index) => index + 1));
+    const asked = sentPages().map(([page]) => Number(page));
+    expect(new Set(asked).size).toBe(asked.length);
+    expect(Math.max(...asked)).toBeGreaterThanOrEqual(11);
+    expect(Math.max(...asked)).toBeLessThanOrEqual(11 + 3);
+  });
+
+  it.each([-1, 9, 1.5])('refuses aheadPages %s (0 to 8)', async (aheadPages) => {
+    const failure = await rejection(pages({ embeddedKey: 'leads', aheadPages }));
+    expect(failure).toBeInstanceOf(KommoConfigError);
+    expect(kommo.received).toHaveLength(0);
+  });
+
   it('fails with a clear error when the page has no list under the embedded key', async () => {
     kommo.handler = leadList(3);
 
