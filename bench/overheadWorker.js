@@ -25,8 +25,8 @@
 // - `axiosDefaults`: axios with its default `maxRedirects` (the follow-redirects wrapper).
 //
 // The limiter runs on a clock LIMITER_CLOCK_SPEEDUP times faster than real time. At Kommo's
-// 7 requests/s the 20,000-odd requests of a run would take most of an hour, nearly all of it
-// idle; on the fast clock every grant is due at once, yet each request goes through all of the
+// 7 requests/s the tens of thousands of limited requests of a run would take over an hour,
+// nearly all of it idle; on the fast clock every grant is due at once, yet each request goes through all of the
 // limiter's bookkeeping (window log, pace, slow start, in-flight set, settle with connection
 // re-use) as in production. What it skips is the timer a waiting grant sets: the worker counts
 // those timers and reports them (0 expected).
