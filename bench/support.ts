@@ -46,11 +46,18 @@ export async function runMessage<Config>(handler: ActionHandler<Config>, body: u
   }
 }
 
-export function median(values: readonly number[]): number {
+/** The `q`-quantile (0–1) with linear interpolation between the nearest ranks; NaN for no values. */
+export function quantile(values: readonly number[], q: number): number {
   if (values.length === 0) return Number.NaN;
   const sorted = [...values].sort((a, b) => a - b);
-  const middle = Math.floor(sorted.length / 2);
-  return sorted.length % 2 === 1 ? sorted[middle] : (sorted[middle - 1] + sorted[middle]) / 2;
+  const rank = (sorted.length - 1) * q;
+  const below = Math.floor(rank);
+  const above = Math.ceil(rank);
+  return sorted[below] + (sorted[above] - sorted[below]) * (rank - below);
+}
+
+export function median(values: readonly number[]): number {
+  return quantile(values, 0.5);
 }
 
 export function delay(delayMs: number): Promise<void> {
