@@ -7,7 +7,7 @@
  *   `process` (the process-wide limiter paces; pages are read ahead of the emitter), next to the
  *   same action reading page by page (`aheadPages: 0`) as the baseline. The process is warm as a
  *   running container's is: the account model read (one small lookup) and the limiter past its
- *   slow start (listings of 1,000 until it is); objects/s is 5,000 over the wall time of the
+ *   slow start (whole listings until it is); objects/s is 5,000 over the wall time of the
  *   message, and 429s come from the sandbox's request log. The first message of a fresh process
  *   (slow start paid inside it) is reported beside them.
  * - Peak RSS of a child process running `emitIndividually` of 20,000 objects (each message
@@ -85,12 +85,12 @@ type Handler = typeof lookupObjects;
  */
 type Warmth = 'fresh' | 'running';
 
-/** Lists pages of 1,000 until the limiter has left slow start for the sandbox (at most 6 listings). */
+/** Serves whole listings (read ahead) until the limiter has left slow start for the sandbox (at most 3). */
 async function warmPace(sandbox: Sandbox, cfg: Record<string, unknown>): Promise<void> {
   const origin = new URL(sandbox.baseUrl).origin;
   const limiter = processScope.sharedRateLimiter() as AdaptiveRateLimiter;
-  for (let listing = 0; listing < 6 && limiter.snapshot(origin).inFlightLimit !== undefined; listing += 1) {
-    await lookupObjects.call(countingContext(), { body: { filter: { price: PRICE }, pageSize: 1000, pageNumber: listing } }, { ...cfg, emitBehavior: 'emitPage' });
+  for (let listing = 0; listing < 3 && limiter.snapshot(origin).inFlightLimit !== undefined; listing += 1) {
+    await lookupObjects.call(countingContext(), { body: { filter: { price: PRICE }, maxResults: OBJECTS } }, { ...cfg, emitBehavior: 'emitAll' });
   }
   if (limiter.snapshot(origin).inFlightLimit !== undefined) throw new Error('lookup bench: the limiter is still in slow start after warming up');
 }

@@ -113,7 +113,7 @@ interface SendOptions {
   hints?: KommoRequest['hints'];
 }
 
-const USER_AGENT = 'elasticio-kommo-component/1.0.0';
+const USER_AGENT = 'elasticio-kommo-component/2.0.0';
 
 function defaultSleep(delayMs: number): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, delayMs));
