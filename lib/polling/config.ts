@@ -3,6 +3,7 @@
  * how big a page, and how ties inside one second are told apart for this kind of collection.
  */
 import { configError } from '../client/errors';
+import type { FilterValue } from '../client/query';
 import { parsePollWindow } from './time';
 
 /** The timestamp a poll follows. Events have only `created_at`. */
@@ -17,9 +18,6 @@ export type TimestampField = 'updated_at' | 'created_at';
  *   re-read until that many distinct ids were seen.
  */
 export type TieBreak = 'idOrder' | 'recount';
-
-/** A filter value as Kommo's bracket parameters take it (the shape of the client's query filters). */
-export type PollFilterValue = string | number | boolean | readonly PollFilterValue[] | { readonly [key: string]: PollFilterValue };
 
 /** Everything the planner reads. Build it with {@link buildPollConfig}. */
 export interface PollConfig {
@@ -41,7 +39,7 @@ export interface PollConfig {
    */
   readonly scope: string;
   /** Extra Kommo filters sent with every request (events: `type`, `entity`); never the timestamp field. */
-  readonly filter?: Readonly<Record<string, PollFilterValue>>;
+  readonly filter?: Readonly<Record<string, FilterValue>>;
 }
 
 /** The two kinds of collection the polling triggers read. */
@@ -71,7 +69,7 @@ export interface PollConfigInput {
   /** 1 … the kind's maximum; empty means the maximum. */
   pageSize?: unknown;
   scope: string;
-  filter?: Readonly<Record<string, PollFilterValue>>;
+  filter?: Readonly<Record<string, FilterValue>>;
   safetyLagSeconds?: number;
 }
 

@@ -68,7 +68,8 @@
  *   the poll finishes the second before stopping (see poll.ts).
  */
 import { KommoError } from '../client/errors';
-import type { PollConfig, PollFilterValue } from './config';
+import type { FilterValue } from '../client/query';
+import type { PollConfig } from './config';
 
 /** Every version before `second` was dealt with; nothing at `second` was emitted. */
 export interface ScanCursor {
@@ -112,7 +113,7 @@ export interface PollState {
 
 /** The request shape polling sends: a subset of the client's `KommoQuery`, structurally assignable to it. */
 export interface PollQuery {
-  readonly filter: Readonly<Record<string, PollFilterValue>>;
+  readonly filter: Readonly<Record<string, FilterValue>>;
   readonly order: Readonly<Record<string, 'asc'>>;
   readonly page: number;
   readonly limit: number;
