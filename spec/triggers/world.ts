@@ -84,6 +84,8 @@ export type BeforeRequest = (n: number, url: URL) => Promise<void> | void;
 export interface RunOptions {
   env?: NodeJS.ProcessEnv;
   beforeRequest?: BeforeRequest;
+  /** Sees every `this.emit` before it is recorded; throwing makes that emit fail (sailor could not publish it). */
+  onEmit?: (event: string, payload: unknown) => void;
 }
 
 /** Runs `process(msg, cfg, snapshot)` once; a thrown error is recorded, not rethrown. */
@@ -100,7 +102,14 @@ export async function runStep(world: World, handler: StepHandler<never, unknown>
     return outcome;
   };
   const deps: StepDeps = { rateLimiter: null, transport, sleep: async () => undefined, nowMs: world.clock.now, env: options.env ?? {} };
-  const context = recordingContext();
+  const recording = recordingContext();
+  const context = {
+    ...recording,
+    emit: async (event: string, payload?: unknown) => {
+      options.onEmit?.(event, payload);
+      await recording.emit(event, payload);
+    },
+  };
   let error: unknown;
   try {
     await handler.withDeps(deps).call(context, { body: {} }, cfg as never, snapshot);
@@ -108,11 +117,11 @@ export async function runStep(world: World, handler: StepHandler<never, unknown>
     error = caught;
   }
   return {
-    events: context.emitted,
-    data: context.emitted.filter((entry) => entry.event === 'data').map((entry) => (entry.payload as { body: unknown }).body),
-    snapshots: context.emitted.filter((entry) => entry.event === 'snapshot').map((entry) => entry.payload as Record<string, unknown>),
+    events: recording.emitted,
+    data: recording.emitted.filter((entry) => entry.event === 'data').map((entry) => (entry.payload as { body: unknown }).body),
+    snapshots: recording.emitted.filter((entry) => entry.event === 'snapshot').map((entry) => entry.payload as Record<string, unknown>),
     ...(error === undefined ? {} : { error }),
-    logs: context.logs,
+    logs: recording.logs,
     requests: world.kommo.requestLog.slice(before),
     ...(firstDate === undefined ? {} : { firstDate }),
   };
