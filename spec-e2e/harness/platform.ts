@@ -11,6 +11,8 @@ export interface StepPlatform {
   fake: FakePlatform;
   /** Sets what `GET /v1/tasks/{flow}/steps/{step}` answers as the step's `config`. */
   setStepConfig(config: Record<string, unknown>): void;
+  /** Sets the step's stored `snapshot` in that answer (what a new container of a polling trigger starts from). */
+  setStepSnapshot(snapshot: Record<string, unknown>): void;
   /** A fresh `ELASTICIO_POST_RESULT_URL` and the way to read what was POSTed to it. */
   resultUrl(): { url: string; posted(): unknown[] };
   /** Authorized GETs of one secret (the component's secret reads). */
@@ -21,11 +23,12 @@ export interface StepPlatform {
 export async function startStepPlatform(kommo: Sandbox, identity: StepIdentity): Promise<StepPlatform> {
   const fake = await startFakePlatform({ kommo });
   let config: Record<string, unknown> = {};
+  let snapshot: Record<string, unknown> = {};
   const results = new Map<string, unknown[]>();
 
   fake.route('GET', `/v1/tasks/${identity.flowId}/steps/${identity.stepId}`, () => ({
     status: 200,
-    body: { config, snapshot: {}, variables: {}, is_passthrough: false },
+    body: { config, snapshot, variables: {}, is_passthrough: false },
   }));
   // Sailor only calls these with ELASTICIO_STARTUP_REQUIRED / HOOK_SHUTDOWN; served so that a
   // component growing a startup hook does not break the harness.
@@ -44,6 +47,9 @@ export async function startStepPlatform(kommo: Sandbox, identity: StepIdentity):
     fake,
     setStepConfig(next) {
       config = next;
+    },
+    setStepSnapshot(next) {
+      snapshot = next;
     },
     resultUrl() {
       const id = randomUUID();
