@@ -1,6 +1,6 @@
 /**
  * `npm run bench`: every figure next to its baseline from the same run, printed as a table and
- * written to bench/results/latest.json with the machine it ran on. About 2.5 minutes.
+ * written to bench/results/latest.json with the machine it ran on. About 3 minutes.
  *
  * Order matters on a small machine: the timing-sensitive benchmarks (overhead, throughput) run
  * alone; the RabbitMQ broker for the start-up benchmark boots while calls-per-message runs,
@@ -11,12 +11,13 @@ import { join } from 'path';
 import { startBroker, type RunningBroker } from '../spec-e2e/harness/broker';
 import { runCallsPerMessage } from './callsPerMessage';
 import { runOverhead } from './overhead';
+import { runPolling } from './polling';
 import { formatTable, machineInfo, writeReport, type BenchResult, type SkippedBench } from './report';
 import { runStartup } from './startup';
 import { runThroughput } from './throughput';
 
-type BenchName = 'overhead' | 'throughput' | 'callsPerMessage' | 'startup';
-const ALL: readonly BenchName[] = ['overhead', 'throughput', 'callsPerMessage', 'startup'];
+type BenchName = 'overhead' | 'throughput' | 'polling' | 'callsPerMessage' | 'startup';
+const ALL: readonly BenchName[] = ['overhead', 'throughput', 'polling', 'callsPerMessage', 'startup'];
 
 function selected(): Set<BenchName> {
   const only = process.env.BENCH_ONLY?.split(',').map((name) => name.trim()).filter(Boolean);
@@ -53,6 +54,8 @@ async function main(): Promise<void> {
 
   await attempt('overhead', () => runOverhead());
   await attempt('throughput', () => runThroughput());
+  // Latency-bound (250 ms answers), so it runs before the broker boots.
+  await attempt('polling', () => runPolling());
 
   // The broker boots (CPU-heavy for a few seconds) while calls-per-message only counts requests.
   const broker: Promise<RunningBroker> | undefined = wanted.has('startup') ? startBroker() : undefined;
