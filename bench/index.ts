@@ -1,23 +1,26 @@
 /**
  * `npm run bench`: every figure next to its baseline from the same run, printed as a table and
- * written to bench/results/latest.json with the machine it ran on. About 3 minutes.
+ * written to bench/results/latest.json with the machine it ran on. About 6.5 minutes, of which
+ * the multi-process figure takes 4 (12 scenarios of real child processes).
  *
  * Order matters on a small machine: the timing-sensitive benchmarks (overhead, throughput) run
- * alone; the RabbitMQ broker for the start-up benchmark boots while calls-per-message runs,
- * which only counts. `BENCH_ONLY=overhead,throughput` runs a subset.
+ * alone; the RabbitMQ broker for the start-up benchmark boots while calls-per-message and the
+ * write counts run, which only count. `BENCH_ONLY=overhead,throughput` runs a subset.
  */
 import os from 'os';
 import { join } from 'path';
 import { startBroker, type RunningBroker } from '../spec-e2e/harness/broker';
 import { runCallsPerMessage } from './callsPerMessage';
+import { runMultiProcess } from './multiProcess';
 import { runOverhead } from './overhead';
 import { runPolling } from './polling';
 import { formatTable, machineInfo, writeReport, type BenchResult, type SkippedBench } from './report';
 import { runStartup } from './startup';
 import { runThroughput } from './throughput';
+import { runWrites } from './writes';
 
-type BenchName = 'overhead' | 'throughput' | 'polling' | 'callsPerMessage' | 'startup';
-const ALL: readonly BenchName[] = ['overhead', 'throughput', 'polling', 'callsPerMessage', 'startup'];
+type BenchName = 'overhead' | 'throughput' | 'multiProcess' | 'polling' | 'callsPerMessage' | 'writes' | 'startup';
+const ALL: readonly BenchName[] = ['overhead', 'throughput', 'multiProcess', 'polling', 'callsPerMessage', 'writes', 'startup'];
 
 function selected(): Set<BenchName> {
   const only = process.env.BENCH_ONLY?.split(',').map((name) => name.trim()).filter(Boolean);
@@ -54,6 +57,7 @@ async function main(): Promise<void> {
 
   await attempt('overhead', () => runOverhead());
   await attempt('throughput', () => runThroughput());
+  await attempt('multiProcess', () => runMultiProcess());
   // Latency-bound (250 ms answers), so it runs before the broker boots.
   await attempt('polling', () => runPolling());
 
@@ -61,6 +65,7 @@ async function main(): Promise<void> {
   const broker: Promise<RunningBroker> | undefined = wanted.has('startup') ? startBroker() : undefined;
   broker?.catch(() => undefined);
   await attempt('callsPerMessage', () => runCallsPerMessage());
+  await attempt('writes', () => runWrites());
   if (broker) {
     let running: RunningBroker | undefined;
     try {

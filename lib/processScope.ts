@@ -7,7 +7,11 @@
  * - the secret cache (one read of a credential's secret per process, docs/design.md
  *   "Where the token and settings come from");
  * - a TTL cache for account metadata (custom-field definitions and the like), keyed by a
- *   {@link CredentialScope} so that nothing read with one credential is served to another.
+ *   {@link CredentialScope} so that nothing read with one credential is served to another;
+ * - the webhook replay guard: the Kommo request ids this container has already received
+ *   (lib/webhooks/replay.ts), so a delivery Kommo repeats is emitted once per container;
+ * - per-key queues ({@link exclusive}) that keep two messages from interleaving work on one key
+ *   (two upserts of one email must not both create).
  *
  * Everything is created on first use, and {@link reset} forgets it all (tests). Import it as a
  * namespace: `import * as processScope from '../processScope'`.
@@ -15,8 +19,9 @@
 import { createHash } from 'crypto';
 import type { SecretCacheEntry } from './client/auth';
 import { resolveSettings } from './client/options';
-import { RateLimiter, SlidingWindowRateLimiter } from './client/rateLimiter';
+import { createRateLimiter, RateLimiter } from './client/rateLimiter';
 import { createAxiosTransport, Transport } from './client/transport';
+import { ReplayGuard } from './webhooks/replay';
 
 /**
  * One Kommo account reached with one credential: the only key the metadata cache takes, made
@@ -40,6 +45,9 @@ let transport: Transport | undefined;
 let rateLimiter: RateLimiter | undefined;
 let secrets = new Map<string, SecretCacheEntry>();
 let metadata = new Map<string, MemoEntry>();
+let replayGuard: ReplayGuard | undefined;
+/** Per key: a promise that settles when the last task queued for the key has settled. */
+let queueTails = new Map<string, Promise<void>>();
 // Monotonic: a wall-clock step (NTP) must not expire or revive cache entries.
 let nowMs: () => number = () => performance.now();
 
@@ -55,13 +63,22 @@ export function sharedTransport(): Transport {
  * steps that reach it. The rate is the process's `KOMMO_RATE_LIMIT_RPS`.
  */
 export function sharedRateLimiter(): RateLimiter {
-  rateLimiter ??= new SlidingWindowRateLimiter({ requestsPerSecond: resolveSettings().rateLimitRps });
+  rateLimiter ??= createRateLimiter({ requestsPerSecond: resolveSettings().rateLimitRps });
   return rateLimiter;
 }
 
 /** The process's secret cache, keyed by auth.ts (platform, workspace and secret id). */
 export function secretCache(): Map<string, SecretCacheEntry> {
   return secrets;
+}
+
+/**
+ * The process's memory of webhook deliveries (Kommo's `x-amocrm-requestid`), bounded in time and
+ * entries (lib/webhooks/replay.ts). One per container: another replica has its own.
+ */
+export function webhookReplayGuard(): ReplayGuard {
+  replayGuard ??= new ReplayGuard();
+  return replayGuard;
 }
 
 /**
@@ -115,14 +132,42 @@ function dropExpired(now: number): void {
 }
 
 /**
+ * Runs `task` after every task queued earlier under the same `key` in this process has settled
+ * (whatever their outcome), and resolves or rejects as `task` does. Tasks under different keys
+ * run concurrently. The key is held in memory only; callers hash what they would not log.
+ */
+export async function exclusive<T>(key: string, task: () => Promise<T>): Promise<T> {
+  const previous = queueTails.get(key) ?? Promise.resolve();
+  let release: () => void = () => undefined;
+  const settled = new Promise<void>((resolve) => { release = resolve; });
+  const tail = previous.then(() => settled);
+  const queues = queueTails;
+  queues.set(key, tail);
+  try {
+    await previous;
+    return await task();
+  } finally {
+    release();
+    if (queues.get(key) === tail) queues.delete(key);
+  }
+}
+
+/** How many keys have a task running or waiting (tests: the queues do not grow). */
+export function exclusiveKeys(): number {
+  return queueTails.size;
+}
+
+/**
  * Forgets all process-wide state, as a new process would start: the transport (its idle
  * keep-alive sockets do not hold the process open and close on their own), the limiter's paces,
- * cached secrets and metadata. For tests; `options` injects the metadata cache's clock.
+ * cached secrets and metadata, and the webhook deliveries seen. For tests; `options` injects the metadata cache's clock.
  */
 export function reset(options: ScopeOptions = {}): void {
   transport = undefined;
   rateLimiter = undefined;
   secrets = new Map();
   metadata = new Map();
+  replayGuard = undefined;
+  queueTails = new Map();
   nowMs = options.nowMs ?? (() => performance.now());
 }

@@ -13,7 +13,7 @@
  * real handler without sockets or real time.
  */
 import type { CredentialConfig } from './client/auth';
-import { configError, KommoRateLimitError } from './client/errors';
+import { configError, KommoBlockedError, KommoRateLimitError } from './client/errors';
 import { ClientDeps, createKommoClient, KommoApi } from './client/KommoClient';
 import { Bounds, describeBounds, isRetrieveSample, parseBounded } from './client/options';
 import type { ComponentContext, Logger, Message } from './context';
@@ -65,7 +65,11 @@ export interface StepDefinition<Cfg, Out> {
    * emitting its messages itself, or to emit none). Throws to fail the message.
    */
   run(body: unknown, step: StepContext<Cfg>): Promise<Out | undefined | void>;
-  /** When true for `cfg`, a KommoRateLimitError before any emitted data becomes a rebound instead of a failure. */
+  /**
+   * When true for `cfg`, a KommoRateLimitError (a wait longer than the component may block) or a
+   * KommoBlockedError (Kommo blocks the account for a while) before any emitted data becomes a
+   * rebound instead of a failure: the platform re-delivers the message later.
+   */
   reboundOnRateLimit?: (cfg: Cfg) => boolean;
   /** Client settings for this step (e.g. fewer retries). */
   clientOverrides?: ClientDeps['overrides'];
@@ -153,7 +157,7 @@ export function step<Cfg extends CredentialConfig, Out>(definition: StepDefiniti
         const body = await definition.run(message.body, context);
         return rebounded || body === undefined || body === null ? undefined : newMessage(body as Out);
       } catch (error) {
-        if (error instanceof KommoRateLimitError && !rebounded && definition.reboundOnRateLimit?.(cfg)) return rebound(error);
+        if ((error instanceof KommoRateLimitError || error instanceof KommoBlockedError) && !rebounded && definition.reboundOnRateLimit?.(cfg)) return rebound(error);
         throw error;
       }
     }

@@ -103,13 +103,39 @@ export function userPayload(origin: string, user: User): Payload {
   };
 }
 
-export function usersPayload(origin: string): Payload {
+/** Ids of the users `extraUsers` adds, after the seeded ones. */
+const EXTRA_USER_ID_BASE = 9100000;
+export const MAX_EXTRA_USERS = 999;
+
+/** The account's users: the seeded ones, then `extraUsers` generated ones (listed and readable by id). */
+export function accountUsers(extraUsers: number): User[] {
+  const extra = Array.from({ length: extraUsers }, (_, index): User => ({
+    id: EXTRA_USER_ID_BASE + index + 1,
+    name: `Extra user ${index + 1}`,
+    email: `extra.user${index + 1}@sandbox.example`,
+    lang: 'en',
+    is_admin: false,
+  }));
+  return [...USERS, ...extra];
+}
+
+/** One page of `GET /users` (users are paginated, docs/kommo-fidelity.md "Other details"); undefined past the end (204). */
+export function usersPayload(origin: string, users: readonly User[], page: number, limit: number): Payload | undefined {
+  const items = users.slice((page - 1) * limit, page * limit);
+  if (items.length === 0) return undefined;
+  const pageCount = Math.ceil(users.length / limit);
+  const href = (at: number): string => `${origin}/api/v4/users?page=${at}&limit=${limit}`;
   return {
-    _total_items: USERS.length,
-    _page: 1,
-    _page_count: 1,
-    _links: link(origin, '/api/v4/users'),
-    _embedded: { users: USERS.map((user) => userPayload(origin, user)) },
+    _total_items: users.length,
+    _page: page,
+    _page_count: pageCount,
+    _links: {
+      self: { href: href(page) },
+      ...(page < pageCount ? { next: { href: href(page + 1) } } : {}),
+      ...(page > 1 ? { prev: { href: href(page - 1) } } : {}),
+      last: { href: href(pageCount) },
+    },
+    _embedded: { users: items.map((user) => userPayload(origin, user)) },
   };
 }
 

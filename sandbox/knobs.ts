@@ -1,4 +1,5 @@
 /** The knobs of a running sandbox (types.ts `SandboxKnobs`): checked, applied, restorable. */
+import { MAX_EXTRA_USERS } from './account';
 import type { SandboxClock } from './clock';
 import { CUSTOM_FIELD_KINDS, type CustomFieldCatalog } from './customFieldCatalog';
 import { seededRandom } from './random';
@@ -16,6 +17,7 @@ export const DEFAULT_KNOBS: Readonly<SandboxKnobs> = {
   timezone: 'America/New_York',
   duplicateControl: true,
   extraCustomFields: {},
+  extraUsers: 0,
 };
 
 const CUSTOMERS_MODES: readonly CustomersMode[] = ['unavailable', 'disabled', 'periodicity', 'segments'];
@@ -26,7 +28,7 @@ function check(condition: boolean, knob: string, expected: string, value: unknow
 
 /** Throws a RangeError naming the first bad knob. */
 function validate(knobs: Partial<SandboxKnobs>): void {
-  const { latencyMs, unstableOrderSeed, clockOffsetMs, unknownIdStatus, singlePatchAnswer, ignoreFilters, customersMode, timezone, duplicateControl, extraCustomFields } = knobs;
+  const { latencyMs, unstableOrderSeed, clockOffsetMs, unknownIdStatus, singlePatchAnswer, ignoreFilters, customersMode, timezone, duplicateControl, extraCustomFields, extraUsers } = knobs;
   if (latencyMs !== undefined) check(Number.isFinite(latencyMs) && latencyMs >= 0, 'latencyMs', 'a non-negative number', latencyMs);
   if (unstableOrderSeed !== undefined) check(unstableOrderSeed === false || Number.isInteger(unstableOrderSeed), 'unstableOrderSeed', 'an integer or false', unstableOrderSeed);
   if (clockOffsetMs !== undefined) check(Number.isFinite(clockOffsetMs), 'clockOffsetMs', 'a finite number', clockOffsetMs);
@@ -36,6 +38,7 @@ function validate(knobs: Partial<SandboxKnobs>): void {
   if (duplicateControl !== undefined) check(typeof duplicateControl === 'boolean', 'duplicateControl', 'a boolean', duplicateControl);
   if (customersMode !== undefined) check(CUSTOMERS_MODES.includes(customersMode), 'customersMode', CUSTOMERS_MODES.join(' | '), customersMode);
   if (timezone !== undefined) assertTimezone(timezone);
+  if (extraUsers !== undefined) check(Number.isInteger(extraUsers) && extraUsers >= 0 && extraUsers <= MAX_EXTRA_USERS, 'extraUsers', `an integer from 0 to ${MAX_EXTRA_USERS}`, extraUsers);
   if (extraCustomFields !== undefined) {
     for (const kind of Object.keys(extraCustomFields)) check((CUSTOM_FIELD_KINDS as readonly string[]).includes(kind), 'extraCustomFields', `keyed by ${CUSTOM_FIELD_KINDS.join(', ')}`, kind);
   }

@@ -4,6 +4,7 @@
  */
 import {
   accountPayload,
+  accountUsers,
   lossReasonPayload,
   lossReasonsPayload,
   pipelinePayload,
@@ -16,13 +17,15 @@ import {
 import { jsonAnswer, NO_CONTENT, type Answer } from './answers';
 import { isCustomFieldKind, type CustomFieldDefinition } from './customFieldCatalog';
 import { parseListQuery, type ListSpec } from './listQuery';
-import { ACCOUNT_ID, findPipeline, LOSS_REASONS, USERS } from './seed';
+import { ACCOUNT_ID, findPipeline, LOSS_REASONS } from './seed';
 import { queryProblem, selfLink, unknownId, withParts, type ApiRequest, type Route, type RouteContext } from './routeKit';
 import type { CustomFieldKind } from './types';
 
 /** Custom-field definitions come at most 50 per page, then 204 (docs/kommo-fidelity.md #8). */
 export const CUSTOM_FIELDS_PAGE_SIZE = 50;
 const CUSTOM_FIELD_LIST: ListSpec = { filters: { id: 'value', type: 'value' }, orderFields: new Set(['id']), maxLimit: CUSTOM_FIELDS_PAGE_SIZE };
+/** Users: `page` and `limit` (at most 250, default 50), 204 past the end (docs/kommo-api.md §5). */
+const USER_LIST: ListSpec = { filters: {}, orderFields: new Set() };
 
 /** A definition as Kommo lists it (PHP `CustomFieldModel::toArray`, docs/kommo-fidelity.md #8). */
 export function presentDefinition(origin: string, kind: CustomFieldKind, field: CustomFieldDefinition): Record<string, unknown> {
@@ -84,17 +87,24 @@ export function metadataRoutes(context: RouteContext): Route[] {
     });
   }
 
+  function listUsers(request: ApiRequest): Answer {
+    const parsed = parseListQuery(request.url.searchParams, USER_LIST);
+    if (!parsed.ok) return queryProblem(parsed.errors);
+    const payload = usersPayload(request.origin, accountUsers(knobs.values.extraUsers), parsed.query.page, parsed.query.limit);
+    return payload ? jsonAnswer(200, payload) : NO_CONTENT;
+  }
+
   return [
     {
       pattern: /^\/api\/v4\/account$/,
       methods: { GET: (r) => jsonAnswer(200, accountPayload(r.origin, withParts(r.url), { knobs: knobs.values, nowMs: context.clock.nowMs() })) },
     },
-    { pattern: /^\/api\/v4\/users$/, methods: { GET: (r) => jsonAnswer(200, usersPayload(r.origin)) } },
+    { pattern: /^\/api\/v4\/users$/, methods: { GET: listUsers } },
     {
       pattern: /^\/api\/v4\/users\/(\d+)$/,
       methods: {
         GET: (r, [id]) => {
-          const user = USERS.find((candidate) => candidate.id === Number(id));
+          const user = accountUsers(knobs.values.extraUsers).find((candidate) => candidate.id === Number(id));
           return user ? jsonAnswer(200, userPayload(r.origin, user)) : unknownId(context);
         },
       },

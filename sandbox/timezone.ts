@@ -41,12 +41,20 @@ export function offsetLabel(timezone: string, utcMs: number): string {
   return `${sign}${String(Math.floor(absolute / 60)).padStart(2, '0')}:${String(absolute % 60).padStart(2, '0')}`;
 }
 
-/** Unix seconds of 00:00 on a calendar date in the zone. */
+const DAY_MS = 86_400_000;
+
+/**
+ * Unix seconds of 00:00 on a calendar date in the zone: the first instant of that day. Where a
+ * DST jump skipped midnight (São Paulo on 2018-11-04), the day starts when the clocks jump (01:00),
+ * as PHP's DateTime reads a wall time that does not exist: never an instant of the day before.
+ */
 export function zonedMidnightSeconds(timezone: string, year: number, month: number, day: number): number {
   const wall = Date.UTC(year, month - 1, day);
   // Two passes: the offset at the guessed instant may differ from the one at midnight (DST days).
   let instant = wall - zoneOffsetMs(timezone, wall);
   instant = wall - zoneOffsetMs(timezone, instant);
+  // Midnight skipped: read the wall time with the offset in force before the jump (a day earlier).
+  if (instant + zoneOffsetMs(timezone, instant) !== wall) instant = wall - zoneOffsetMs(timezone, wall - DAY_MS);
   return Math.floor(instant / 1000);
 }
 

@@ -72,6 +72,11 @@ export interface SandboxKnobs {
    * extras of that kind. Default none.
    */
   extraCustomFields: Partial<Record<CustomFieldKind, number>>;
+  /**
+   * Users on top of the three seeded ones (`Extra user N`, ids from 9100001), listed by the paged
+   * `GET /users` and readable by id; they are not valid as responsible users. Default 0.
+   */
+  extraUsers: number;
 }
 
 /**

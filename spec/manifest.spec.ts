@@ -8,6 +8,7 @@ import path from 'path';
 import { parseRawRequest } from '../lib/actions/makeRawRequest';
 import { KommoConfigError } from '../lib/client/errors';
 import { RETRIES, TUNABLES } from '../lib/client/options';
+import { WEBHOOK_EVENT_CODES } from '../lib/webhooks/events';
 import { rejection } from './helpers';
 
 const root = path.join(__dirname, '..');
@@ -56,6 +57,22 @@ describe('component.json', () => {
     const loaded = await import(path.join(root, fn.main));
     expect(typeof loaded.process).toBe('function');
     expect(loaded.process.name).not.toBe('process');
+  });
+
+  it('has Receive Webhook Events: a webhook trigger whose events are exactly the codes the code accepts, with startup and shutdown hooks', async () => {
+    const trigger = manifest.triggers.receiveWebhookEvents;
+    expect(trigger).toMatchObject({
+      title: 'Receive Webhook Events',
+      main: './lib/triggers/receiveWebhookEvents.js',
+      type: 'webhook',
+      fields: {
+        events: { viewClass: 'MultiSelectView', required: true },
+        fetchFullObjects: { viewClass: 'CheckBoxView', required: false },
+      },
+    });
+    expect(Object.keys(trigger.fields.events.model)).toEqual(WEBHOOK_EVENT_CODES);
+    const loaded = await import(path.join(root, trigger.main));
+    expect([typeof loaded.startup, typeof loaded.shutdown]).toEqual(['function', 'function']);
   });
 
   it('verifyCredentials.js is built and is the verifier: without it the platform accepts any credential', async () => {

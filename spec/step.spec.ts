@@ -3,7 +3,7 @@
  * snapshot)`), with a fake client injected through `withDeps`; and the field readers, as tables.
  */
 import type { CredentialConfig } from '../lib/client/auth';
-import { KommoConfigError, KommoHttpError, KommoRateLimitError } from '../lib/client/errors';
+import { blockedError, KommoConfigError, KommoHttpError, KommoRateLimitError } from '../lib/client/errors';
 import type { ClientDeps, KommoApi } from '../lib/client/KommoClient';
 import { readCheckbox, readEnum, readInput, readNumber, service, step, StepDeps } from '../lib/step';
 import { recordingContext, rejection } from './helpers';
@@ -129,8 +129,10 @@ describe('step()', () => {
   describe('rebound', () => {
     const reboundIfFlag = (cfg: FlagConfig) => readCheckbox(cfg.flag);
 
-    it('turns a rate-limit error into a rebound when the step asks for it: emits rebound, returns nothing', async () => {
-      const error = rateLimitError();
+    it.each([
+      ['a rate-limit error', rateLimitError()],
+      ['a block (the limiter\'s breaker is open)', blockedError('https://acme.kommo.com', 120_000)],
+    ])('turns %s into a rebound when the step asks for it: emits rebound, returns nothing', async (_name, error) => {
       const ctx = recordingContext();
       const handler = step<FlagConfig, never>({ run: async () => { throw error; }, reboundOnRateLimit: reboundIfFlag });
 

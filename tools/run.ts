@@ -4,10 +4,13 @@
  * a real Kommo account, and prints what they emitted. `npm start -- -h` lists the modes.
  */
 import fs from 'fs';
+import { createRequire } from 'module';
 import path from 'path';
 import { parseArgs } from 'util';
-import { startFakePlatform, startSandbox } from '../sandbox';
-import type { Message } from '../lib/context';
+import { startFakePlatform, startSandbox, type Sandbox } from '../sandbox';
+import type { Logger, Message } from '../lib/context';
+import type { ValueKind } from '../lib/entities/customFields';
+import type { EioProperty } from '../lib/entities/schema';
 import {
   callHook,
   callProcess,
@@ -45,7 +48,8 @@ Options
   --body JSON       the message body: inline JSON, or @FILE to read it from a file
                     (e.g. a saved webhook delivery: --body @delivery.json)
   --message JSON    the whole incoming message instead ({"body": …, "headers": …, "query": …}),
-                    inline or @FILE
+                    inline or @FILE (a webhook delivery as the gateway passes it, with the
+                    secret in "additionalUrlPath": samples/webhook-delivery.json)
   --cfg CFG         the step's configuration: a JSON file, or an inline JSON object. It holds
                     what the platform merges into cfg: the credential's fields and the step's
                     fields, e.g.
@@ -56,6 +60,10 @@ Options
   --full            print emitted messages in full (default: a summary that says what it cut)
   --reset-snapshot  start the trigger from an empty snapshot
   -h, --help        this text
+
+A trigger runs with ELASTICIO_FLOW_ID=local-flow, ELASTICIO_STEP_ID=step_1 and
+ELASTICIO_MESSAGE_CRYPTO_PASSWORD=local-runner-password unless they are set, and against the
+embedded sandbox with ELASTICIO_FLOW_WEBHOOK_URI=http://127.0.0.1:9/hook/local-flow.
 
 Where requests go
   KOMMO_BASE_URL and KOMMO_ACCESS_TOKEN (environment or .env) both set: that Kommo account.
@@ -242,6 +250,17 @@ async function resolveTarget(cfg: Record<string, unknown>): Promise<Target> {
   return { cfg: { oauth: { access_token: sandbox.accessToken }, baseUrl: sandbox.baseUrl, ...cfg }, name: 'sandbox', close: () => sandbox.close() };
 }
 
+/**
+ * The flow variables a webhook trigger derives its secret from (lib/webhooks/secret.ts), set for
+ * local runs when absent: with them, `--startup` subscribes the same destination every time and
+ * a saved delivery (samples/webhook-delivery.json) carries the matching token.
+ */
+const LOCAL_FLOW_ENV: Readonly<Record<string, string>> = {
+  ELASTICIO_FLOW_ID: 'local-flow',
+  ELASTICIO_STEP_ID: 'step_1',
+  ELASTICIO_MESSAGE_CRYPTO_PASSWORD: 'local-runner-password',
+};
+
 // --- local state: a trigger's snapshot and its startup data, per function and account ---------
 
 function stateFile(root: string, fn: ComponentFunction, target: Target, what: 'snapshot' | 'startup'): string {
@@ -332,6 +351,56 @@ async function demoAction(root: string, body: unknown, cfg: Record<string, unkno
   printResult(await callProcess(exportedFunction(fn, 'process'), { id: `demo-${Date.now()}`, body, headers: {} }, cfg), DEMO_LIMITS);
 }
 
+/** A built module of the component (`npm start` builds first), typed by its source. */
+function builtModule<T>(root: string, file: string): T {
+  return createRequire(path.join(root, 'component.json'))(path.join(root, file)) as T;
+}
+
+/** A `custom_fields_by_id` property as the demo prints it: its JSON type and, for choices and dates, what it holds. */
+function describeProperty(property: EioProperty, kind: ValueKind): string {
+  const choices = (labels: readonly string[]) => labels.map((label) => JSON.stringify(label)).join(' | ');
+  if (kind === 'day') return 'string "YYYY-MM-DD" (a day in the account\'s time zone)';
+  if (kind === 'dateTime') return 'string, ISO 8601 with the account\'s offset';
+  if (property.enum) return `string: ${choices(property.enum)}`;
+  if (property.type !== 'array') return property.type;
+  const items = property.items;
+  if (items?.enum) return `array of ${choices(items.enum)}`;
+  const codes = items?.properties?.enum_code?.enum;
+  if (items?.properties?.value) return `array of {value, enum_code${codes ? `: ${codes.join(' | ')}` : ''}}`;
+  return 'array: Kommo\'s values, as Kommo returns them';
+}
+
+/**
+ * The account's custom fields as the mapper will see them: `custom_fields_by_id` of the upsert
+ * in-schema for contacts, built by the schema builder from the account's field definitions, and
+ * the Kommo requests it cost (a `getMetaModel` call pays the same: one pass over the field pages).
+ */
+async function demoCustomFields(root: string, sandbox: Sandbox, cfg: Record<string, unknown>): Promise<void> {
+  const { createKommoClient } = builtModule<typeof import('../lib/client/KommoClient')>(root, 'lib/client/KommoClient.js');
+  const { accountModelFor } = builtModule<typeof import('../lib/entities/accountModel')>(root, 'lib/entities/accountModel.js');
+  const { OBJECT_TYPES } = builtModule<typeof import('../lib/entities/registry')>(root, 'lib/entities/registry.js');
+  const { buildUpsertInSchema } = builtModule<typeof import('../lib/entities/schema')>(root, 'lib/entities/schema.js');
+  const { valueKind } = builtModule<typeof import('../lib/entities/customFields')>(root, 'lib/entities/customFields.js');
+  const logs: LoggedLine[] = [];
+  const line = (level: keyof Logger) => (message: string) => { logs.push({ level, text: String(message) }); };
+  const logger: Logger = { trace: line('trace'), debug: line('debug'), info: line('info'), warn: line('warn'), error: line('error') };
+  const firstRequest = sandbox.requestLog.length;
+  const contacts = OBJECT_TYPES.contacts;
+  const fields = await accountModelFor(await createKommoClient(cfg, { logger })).customFields(contacts);
+  const schema = buildUpsertInSchema(contacts, fields, 'email');
+  const requests = sandbox.requestLog.slice(firstRequest).map((entry) => `${entry.method} ${entry.path}`);
+  printLogs(logs);
+  const properties = schema.properties.custom_fields_by_id.properties ?? {};
+  console.log(green(`  → custom_fields_by_id of the upsert in-schema for contacts: ${Object.keys(properties).length} fields (id, title, Kommo type, value in a message)`));
+  const titleWidth = Math.max(...fields.map((field) => (properties[String(field.id)].title ?? '').length));
+  const typeWidth = Math.max(...fields.map((field) => field.type.length));
+  for (const field of fields) {
+    const property = properties[String(field.id)];
+    console.log(`    ${field.id}  ${(property.title ?? '').padEnd(titleWidth)}  ${field.type.padEnd(typeWidth)}  ${describeProperty(property, valueKind(field.type))}`);
+  }
+  console.log(dim(`  Built from ${requests.length} Kommo request(s): ${requests.join(', ')}. A getMetaModel call costs one pass over the type's field pages (50 fields per page).`));
+}
+
 /** The demo: a person's first look at what the component does, against the sandbox. */
 async function demo(root: string): Promise<void> {
   const sandbox = await startSandbox({ rateLimit: { requestsPerSecond: 7 } });
@@ -359,14 +428,16 @@ async function demo(root: string): Promise<void> {
     ['Make Raw Request: GET leads/999999 (404, default config)', () => demoAction(root, { url: 'leads/999999', method: 'GET' }, { secretId })],
     ['Make Raw Request: GET leads/999999 with "Don\'t throw error on 404 Response"', () => demoAction(root, { url: 'leads/999999', method: 'GET' }, { secretId, doNotThrow404: true })],
     ['Make Raw Request: url pointing at another host (refused before sending)', () => demoAction(root, { url: 'https://evil.example/api/v4/leads', method: 'GET' }, { secretId })],
+    ['The account\'s custom fields as the mapper will see them (contacts)', () => demoCustomFields(root, sandbox, { oauth: { access_token: sandbox.accessToken }, baseUrl: sandbox.baseUrl })],
   ];
+  const messages = steps.filter(([title]) => title.startsWith('Make Raw Request')).length;
   try {
     for (const [index, [title, step]] of steps.entries()) {
       console.log(bold(`${index + 1}. ${title}`));
       await step();
       console.log('');
     }
-    console.log(dim(`Sandbox received ${sandbox.requestLog.length} Kommo requests; the platform received ${platform.calls.length} secret call(s) for ${steps.length - 2} messages.`));
+    console.log(dim(`Sandbox received ${sandbox.requestLog.length} Kommo requests; the platform received ${platform.calls.length} secret call(s) for ${messages} messages.`));
     console.log(dim('npm start -- -h shows how to run any action or trigger, with your own body and configuration.'));
   } finally {
     await platform.close();
@@ -472,6 +543,7 @@ async function main(): Promise<void> {
   if (fn) exportedFunction(fn, method);
   const message = fn && method === 'process' ? readMessage(values) : undefined;
   const detail: Detail = values.full ? 'full' : DEFAULT_LIMITS;
+  if (kind === 'trigger') for (const [name, value] of Object.entries(LOCAL_FLOW_ENV)) process.env[name] ||= value;
   const target = await resolveTarget(cfg);
   try {
     let ok = true;

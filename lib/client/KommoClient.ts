@@ -13,7 +13,7 @@ import { CredentialConfig, resolveCredential, TokenSource } from './auth';
 import { httpError, KommoError, networkError } from './errors';
 import { ClientSettings, parseBounded, resolveSettings, RETRIES } from './options';
 import { encodeQuery, KommoQuery } from './query';
-import type { RateLimiter } from './rateLimiter';
+import { rateFeedback, type RateLimiter } from './rateLimiter';
 import { decideRetry, HttpMethod, RetryDecision } from './retryPolicy';
 import type { Transport } from './transport';
 import { AccountBase, entityApiUrl, parseBaseUrl, resolveApiUrl } from './url';
@@ -201,7 +201,7 @@ export class KommoClient implements KommoApi {
         body,
         timeoutMs: this.settings.requestTimeoutMs,
       });
-      permit?.settle(outcome.kind === 'response' && outcome.connectionReused);
+      permit?.settle(rateFeedback(outcome, this.deps.nowMs()));
 
       if (outcome.kind === 'response' && outcome.status === 401 && !replayedAfterRenewal) {
         const renewed = await this.tokens.renewAfterRejection(token);

@@ -5,6 +5,7 @@
  * `query=+15551234567`): messages and properties are built only from method, path (without the
  * query), status and what Kommo itself said, with anything the query contained cut out of that.
  */
+import { mayHaveBeenApplied } from './retryPolicy';
 
 /** One entry of Kommo's problem+json `validation-errors` list (docs/kommo-api.md §4). */
 export interface KommoValidationEntry {
@@ -137,6 +138,26 @@ export class KommoValidationError extends KommoHttpError {
   constructor(message: string, failure: HttpFailure, rejections: readonly ItemRejection[], options?: ErrorOptions) {
     super(message, failure, options);
     this.rejections = rejections;
+  }
+}
+
+/**
+ * Raised without sending anything while Kommo is blocking this process: an earlier request got
+ * the HTML 403 Kommo answers every request with during a block, and the rate limiter's breaker
+ * keeps requests to that account away from Kommo for a cool-down (requests during a block only
+ * risk prolonging it). `retryAfterMs` is how long the cool-down still runs; then one request
+ * probes whether the block is over.
+ */
+export class KommoBlockedError extends KommoError {
+  override readonly name: string = 'KommoBlockedError';
+  /** The account's origin (scheme, host, port: no credentials, no path). */
+  readonly origin: string;
+  readonly retryAfterMs: number;
+
+  constructor(message: string, origin: string, retryAfterMs: number) {
+    super(message);
+    this.origin = origin;
+    this.retryAfterMs = retryAfterMs;
   }
 }
 
@@ -312,11 +333,16 @@ export interface HttpFailureInput extends RequestIdentity {
   hint?: string;
 }
 
+/** Whether an answer is an HTML page (Kommo's block page, a gateway error) rather than JSON or text. */
+export function isHtmlAnswer(headers: Record<string, string>, body: unknown): boolean {
+  const contentType = headers['content-type'] ?? '';
+  return contentType.startsWith('text/html') || (typeof body === 'string' && /^\s*</.test(body));
+}
+
 /** The factory: maps a final non-2xx answer to the right error class with a message a person can act on. */
 export function httpError(input: HttpFailureInput): KommoHttpError {
   const redact = redactor(input.search ?? '', input.secrets ?? []);
-  const contentType = input.headers['content-type'] ?? '';
-  const isHtml = contentType.startsWith('text/html') || (typeof input.body === 'string' && /^\s*</.test(input.body));
+  const isHtml = isHtmlAnswer(input.headers, input.body);
   const body = redact(input.body);
   const title = isRecord(body) && typeof body.title === 'string' ? body.title : undefined;
   const detail = isRecord(body) && typeof body.detail === 'string' ? body.detail : undefined;
@@ -375,6 +401,23 @@ export function networkError(identity: RequestIdentity, origin: string, code: st
   );
 }
 
+/**
+ * The factory for a request refused by the rate limiter's breaker while Kommo blocks the account
+ * (an HTML 403 was seen). `origin` is the Base URL's origin (no credentials in it).
+ */
+export function blockedError(origin: string, retryAfterMs: number): KommoBlockedError {
+  const seconds = Math.max(1, Math.ceil(retryAfterMs / 1000));
+  return new KommoBlockedError(
+    `Kommo is blocking requests to ${origin}: it answered an earlier request with an HTML 403, which is how it blocks `
+    + 'an IP or account after too many requests. Nothing was sent: requests during a block can prolong it, so this '
+    + `process sends none to this account for another ${seconds} s and then tries one. `
+    + 'If several steps or flows use this account at once, lower KOMMO_RATE_LIMIT_RPS; '
+    + 'if the block lasts, ask Kommo support to lift it, giving the account subdomain.',
+    origin,
+    retryAfterMs,
+  );
+}
+
 /** The factory for configuration and input errors. */
 export function configError(message: string, cause?: unknown): KommoConfigError {
   return new KommoConfigError(message, cause === undefined ? undefined : { cause });
@@ -394,4 +437,15 @@ export function platformError(action: 'read' | 'refresh', secretId: string, fail
       + 'Check that the Kommo credential still exists and is connected; reconnect it if needed.', options);
   }
   return new KommoError(`Could not ${action} the credential secret ${secretId} from the elastic.io platform (${what}); try again later.`, options);
+}
+
+/**
+ * True when `error`, the final failure of a POST or PATCH, leaves open whether Kommo applied the
+ * write (a 500, 502 or 504, a reset or a timeout after sending; the rule is the retry policy's).
+ * Such a write is never replayed; a step that must not duplicate asks Kommo what happened.
+ */
+export function isAmbiguousWriteFailure(error: unknown): boolean {
+  if (error instanceof KommoNetworkError) return mayHaveBeenApplied({ kind: 'network', code: error.code });
+  if (error instanceof KommoHttpError) return mayHaveBeenApplied({ kind: 'response', status: error.status, headers: {}, body: undefined });
+  return false;
 }

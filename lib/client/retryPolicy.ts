@@ -118,3 +118,13 @@ export function decideRetry(outcome: AttemptOutcome, method: HttpMethod, attempt
   }
   return { action: 'retry', delayMs };
 }
+
+/**
+ * True when a write that ended with `outcome` may nonetheless have been applied by Kommo: a final
+ * 500, 502 or 504, or a network failure after the request was sent (reset, timeout). These are
+ * the failures after which the client never replays a POST or PATCH, so a step that must not
+ * duplicate a write asks Kommo what happened instead (docs/design.md "Actions (2.0)", upsertObject).
+ */
+export function mayHaveBeenApplied(outcome: AttemptOutcome): boolean {
+  return isRetryableForMethod(outcome, 'POST') === 'unsafe';
+}

@@ -274,8 +274,12 @@ export function createCustomFieldCodec(settings: CodecSettings): CustomFieldCode
       if (/^\d+$/.test(value.trim())) return resolveOption(field, Number(value.trim()));
       throw unknownOption(field, value, 'option labelled');
     }
-    if (typeof value === 'number' && Number.isInteger(value)) {
+    if (typeof value === 'number' && Number.isFinite(value)) {
       if (enums.some((option) => option.id === value)) return value;
+      // Labels may be numbers too (a rating "1"–"5"): a number that is no option id may be a label.
+      const labelled = enums.find((option) => option.value === String(value));
+      if (labelled) return labelled.id;
+      if (!Number.isInteger(value)) throw badValue(field, value);
       throw unknownOption(field, value, 'option with id');
     }
     throw badValue(field, value);

@@ -165,3 +165,21 @@ export function confirmsMatch(criterion: Criterion, value: unknown, object: unkn
 export function strictMatches<T>(criterion: Criterion, value: unknown, candidates: readonly T[]): T[] {
   return candidates.filter((candidate) => confirmsMatch(criterion, value, candidate));
 }
+
+/**
+ * The normalised form of a criterion value, equal for two values exactly when strict matching
+ * treats them as the same: id and numbers as digits, email and name folded, phone as its digits,
+ * a text custom field trimmed. Keys per-value work (an upsert's queue) on it.
+ */
+export function matchKey(criterion: Criterion, value: unknown): string {
+  const checked = criterionValue(criterion, value);
+  switch (criterion.kind) {
+    case 'name':
+    case 'email':
+      return foldText(String(checked));
+    case 'phone':
+      return digits(String(checked));
+    default:
+      return String(checked);
+  }
+}

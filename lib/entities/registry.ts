@@ -146,6 +146,9 @@ function webhookEvents(singular: string, actions: readonly string[]): string[] {
 
 const PARTY_ACTIONS = ['add', 'update', 'delete', 'restore', 'responsible', 'note'] as const;
 
+/** Customers have no restore webhook event (docs/kommo-api.md §9, "Which of them exist"). */
+const CUSTOMER_ACTIONS = ['add', 'update', 'delete', 'responsible', 'note'] as const;
+
 /** The registry. Order is the order of `getObjectTypes`. */
 export const OBJECT_TYPES: Readonly<Record<ObjectTypeName, ObjectTypeDefinition>> = {
   leads: {
@@ -304,7 +307,7 @@ export const OBJECT_TYPES: Readonly<Record<ObjectTypeName, ObjectTypeDefinition>
     path: 'customers',
     embeddedKey: 'customers',
     singular: 'customer',
-    webhook: { key: 'customers', events: webhookEvents('customer', PARTY_ACTIONS) },
+    webhook: { key: 'customers', events: webhookEvents('customer', CUSTOMER_ACTIONS) },
     coreFields: [
       ID,
       { ...NAME, requiredOnCreate: true },

@@ -75,6 +75,32 @@ describe('account details the 2.0 component reads', () => {
   });
 });
 
+describe('GET /api/v4/users: paginated (docs/kommo-api.md §5; docs/kommo-fidelity.md "Other details")', () => {
+  const users = (query = '') => call(sandbox().baseUrl, 'GET', `/api/v4/users${query}`, { token: sandbox().accessToken });
+  type UsersPage = { _page: number; _page_count: number; _total_items: number; _links: Record<string, { href: string }>; _embedded: { users: Array<{ id: number }> } };
+
+  it('50 per page by default, limit up to 250, then 204 past the end', async () => {
+    sandbox().configure({ extraUsers: 297 });
+    const first = (await users()).json<UsersPage>();
+    expect(first._embedded.users).toHaveLength(50);
+    expect(first).toMatchObject({ _page: 1, _page_count: 6, _total_items: 300 });
+    expect(first._links.next.href).toBe(`${sandbox().baseUrl}/api/v4/users?page=2&limit=50`);
+    const big = (await users('?page=2&limit=1000')).json<UsersPage>();
+    expect(big._embedded.users.map((user) => user.id)).toEqual(Array.from({ length: 50 }, (_, index) => 9100248 + index));
+    expect(big._links).not.toHaveProperty('next');
+    expect((await users('?page=3&limit=250')).status).toBe(204);
+    expect((await users('?page=0')).status).toBe(400);
+  });
+
+  it('extra users are readable by id; without the knob there are the three seeded users', async () => {
+    sandbox().configure({ extraUsers: 2 });
+    expect((await call(sandbox().baseUrl, 'GET', '/api/v4/users/9100002', { token: sandbox().accessToken })).json()).toMatchObject({ name: 'Extra user 2' });
+    sandbox().configure({ extraUsers: 0 });
+    expect((await users()).json<UsersPage>()._embedded.users.map((user) => user.id)).toEqual([9000001, 9000002, 9000003]);
+    expect((await call(sandbox().baseUrl, 'GET', '/api/v4/users/9100002', { token: sandbox().accessToken })).status).toBe(404);
+  });
+});
+
 describe('seed: false', () => {
   it('starts empty: every list answers 204 and new ids start at the kind’s range', async () => {
     const empty = await startSandbox({ seed: false, rateLimit: false });

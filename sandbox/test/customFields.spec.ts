@@ -154,6 +154,16 @@ describe('values by type: write, then read back (docs/kommo-api.md §7)', () => 
     const field = await fieldOf('leads', 'date');
     expect((await writeAndRead(field, [{ value: '2025-03-16' }])).stored).toEqual([expect.objectContaining({ values: [{ value: Date.UTC(2025, 2, 15, 21) / 1000 }] })]);
   });
+
+  it.each([
+    ['the day as text', '2018-11-04'],
+    ['an instant of that day', Date.UTC(2018, 10, 4, 15) / 1000],
+  ])('a day whose midnight DST skipped starts when the clocks jump, never the evening before (%s)', async (_, value) => {
+    // São Paulo went from 00:00 -03:00 to 01:00 -02:00 on 2018-11-04: the day begins at 03:00Z.
+    sandbox().configure({ timezone: 'America/Sao_Paulo' });
+    const field = await fieldOf('leads', 'date');
+    expect((await writeAndRead(field, [{ value }])).stored).toEqual([expect.objectContaining({ values: [{ value: Date.UTC(2018, 10, 4, 3) / 1000 }] })]);
+  });
 });
 
 describe('invalid values by type: validation-errors with Kommo’s codes and index paths (docs/kommo-api.md §4)', () => {

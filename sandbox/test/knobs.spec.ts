@@ -141,6 +141,8 @@ describe('configure(), knobs and reset()', () => {
     [{ unstableOrderSeed: 1.5 }, /unstableOrderSeed/],
     [{ extraCustomFields: { tasks: 3 } as Record<string, number> }, /extraCustomFields/],
     [{ extraCustomFields: { leads: 5000 } }, /extraCustomFields\.leads/],
+    [{ extraUsers: -1 }, /extraUsers/],
+    [{ extraUsers: 1000 }, /extraUsers/],
   ])('refuses %j with a RangeError naming the knob', (knobs, message) => {
     expect(() => sandbox().configure(knobs)).toThrow(message);
   });

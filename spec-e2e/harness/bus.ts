@@ -92,8 +92,16 @@ export class MessageBus {
 
   /** Publish one input message; every input carries a `messageId` header (sailor 2.7.8 needs it, §4.1). */
   send(body: Record<string, unknown>, id: string = randomUUID()): SentInput {
+    return this.publish({ id, body, headers: {}, attachments: {} });
+  }
+
+  /**
+   * Publish a whole step message as the platform builds it, e.g. the webhook gateway's
+   * `{id, body, headers, query, method, url, additionalUrlPath}` (its body may be a string).
+   */
+  publish(message: Omit<StepMessage, 'body'> & { id: string; body: unknown }): SentInput {
+    const { id } = message;
     const messageId = randomUUID();
-    const message: StepMessage = { id, body, headers: {}, attachments: {} };
     this.channel.sendToQueue(this.topology.inputQueue, this.cipher.encrypt(message), {
       contentType: 'application/json',
       contentEncoding: 'utf8',

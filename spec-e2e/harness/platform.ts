@@ -17,6 +17,10 @@ export interface StepPlatform {
   resultUrl(): { url: string; posted(): unknown[] };
   /** Authorized GETs of one secret (the component's secret reads). */
   secretReads(secretId: string): number;
+  /** The startup-hook data the platform holds for the flow (what `startup` returned), if any. */
+  hookData(): unknown;
+  /** Sailor's calls of the startup-hook data route, as `METHOD` strings in order. */
+  hookDataCalls(): string[];
   close(): Promise<void>;
 }
 
@@ -30,12 +34,26 @@ export async function startStepPlatform(kommo: Sandbox, identity: StepIdentity):
     status: 200,
     body: { config, snapshot, variables: {}, is_passthrough: false },
   }));
-  // Sailor only calls these with ELASTICIO_STARTUP_REQUIRED / HOOK_SHUTDOWN; served so that a
-  // component growing a startup hook does not break the harness.
+  // Sailor calls these with ELASTICIO_STARTUP_REQUIRED (POST what startup returned) and
+  // ELASTICIO_HOOK_SHUTDOWN (GET it for shutdown, then DELETE it). A GET with nothing stored
+  // answers {}: what the component then gets as data is "lost startup data".
   const hookData = `/sailor-support/hooks/task/${identity.flowId}/startup/data`;
-  for (const method of ['GET', 'POST', 'DELETE']) {
-    fake.route(method, hookData, () => ({ status: 200, body: {} }));
-  }
+  let stored: unknown;
+  const hookCalls: string[] = [];
+  fake.route('POST', hookData, (_req, body) => {
+    hookCalls.push('POST');
+    stored = body;
+    return { status: 200, body: {} };
+  });
+  fake.route('GET', hookData, () => {
+    hookCalls.push('GET');
+    return { status: 200, body: stored ?? {} };
+  });
+  fake.route('DELETE', hookData, () => {
+    hookCalls.push('DELETE');
+    stored = undefined;
+    return { status: 200, body: {} };
+  });
   // Sailor's service runner requires exactly 200 (§2.1).
   fake.route('POST', /^\/result\/[0-9a-f-]+$/, (req, body) => {
     const id = (req.url ?? '').split('/').pop() ?? '';
@@ -65,6 +83,8 @@ export async function startStepPlatform(kommo: Sandbox, identity: StepIdentity):
       const path = `/v2/workspaces/${fake.workspaceId}/secrets/${secretId}`;
       return fake.calls.filter((call) => call.method === 'GET' && call.path === path && call.authorized).length;
     },
+    hookData: () => stored,
+    hookDataCalls: () => [...hookCalls],
     close: () => fake.close(),
   };
 }

@@ -10,7 +10,7 @@ import { amqpUri } from './broker';
 import { MessageBus, type SentInput, type StepIdentity } from './bus';
 import { messageCipher } from './crypto';
 import { startStepPlatform, type StepPlatform } from './platform';
-import { CRYPTO, SailorProcess, sailorEnv, type Exit } from './sailorProcess';
+import { CRYPTO, forkSailor, SailorProcess, sailorEnv, type Exit } from './sailorProcess';
 import { stepTopology } from './topology';
 import { waitUntil } from './wait';
 
@@ -32,6 +32,14 @@ export interface RigOptions {
   env?: Record<string, string>;
   /** The action or trigger sailor runs (`ELASTICIO_FUNCTION`); default `makeRawRequest`. */
   functionName?: string;
+  /** The flow id (default: a fresh one), for what must know it before sailor starts, e.g. a webhook address. */
+  flowId?: string;
+}
+
+/** How a hook-only container ended (`ELASTICIO_HOOK_SHUTDOWN`). */
+export interface HookRun {
+  exit: Exit;
+  output: string;
 }
 
 export interface Settled {
@@ -54,7 +62,7 @@ export class Rig {
 
   static async start(options: RigOptions): Promise<Rig> {
     const identity: StepIdentity = {
-      flowId: `flow-${randomUUID()}`,
+      flowId: options.flowId ?? `flow-${randomUUID()}`,
       stepId: 'step_1',
       execId: randomUUID(),
       userId: 'user-e2e',
@@ -97,7 +105,35 @@ export class Rig {
 
   /** (Re)starts sailor on this rig's queues, e.g. with another step config after `platform.setStepConfig`. */
   async startSailor(): Promise<SailorProcess> {
-    const env = sailorEnv(
+    this.sailorProcess = await SailorProcess.start(this.env());
+    return this.sailorProcess;
+  }
+
+  /**
+   * Runs the flow's shutdown hook as the platform does when the flow stops: `run.js` in a container
+   * of its own with `ELASTICIO_HOOK_SHUTDOWN` (GET step, GET startup data, `shutdown(cfg, data)`,
+   * DELETE the data; docs/elasticio-triggers.md §2). Sailor may leave that container for the
+   * platform to stop (it ignores SIGTERM in this mode), so it is killed when it has not exited
+   * 2 s after the data was deleted; `exit.signal` says which happened.
+   */
+  async runShutdownHook(timeoutMs = 20_000): Promise<HookRun> {
+    const env: Record<string, string> = { ...this.env(), ELASTICIO_HOOK_SHUTDOWN: '1' };
+    // The stopping flow's hook container is not a starting one.
+    delete env.ELASTICIO_STARTUP_REQUIRED;
+    const { child, output, exited } = forkSailor('run.js', [], env);
+    const deleted = (): boolean => this.platform.hookDataCalls().includes('DELETE');
+    let exit: Exit | undefined;
+    void exited.then((result) => (exit = result));
+    await waitUntil(() => exit !== undefined || deleted(), () => `the shutdown hook to finish; its output:\n${output()}`, timeoutMs).catch((error: unknown) => {
+      child.kill('SIGKILL');
+      throw error;
+    });
+    if (exit === undefined) await waitUntil(() => exit !== undefined, 'the shutdown container to exit', 2_000).catch(() => child.kill('SIGKILL'));
+    return { exit: await exited, output: output() };
+  }
+
+  private env(): Record<string, string> {
+    return sailorEnv(
       this.identity,
       { apiUri: this.platform.fake.url, username: this.platform.fake.username, apiKey: this.platform.fake.apiKey },
       this.bus.topology,
@@ -105,8 +141,6 @@ export class Rig {
       this.options.functionName ?? 'makeRawRequest',
       { ...FAST_COMPONENT_ENV, ...this.options.env },
     );
-    this.sailorProcess = await SailorProcess.start(env);
-    return this.sailorProcess;
   }
 
   /** Publishes one Make Raw Request input. */

@@ -236,6 +236,17 @@ describe('encode: bad values are errors naming the field and what it accepts, be
     for (const fragment of fragments) expect(run).toThrow(fragment);
   });
 
+  it('a number that is no option id may be a label: a rating select with labels "1" to "5"', () => {
+    const rating = { ...FIELDS[0], id: 150, name: 'Rating', type: 'select', enums: ['1', '2', '3', '4', '5'].map((label, index) => ({ id: 301 + index, value: label })) };
+    const ratings = createCustomFieldCodec({ type: OBJECT_TYPES.leads, fields: [rating] });
+    expect(ratings.encode({ 150: 2 })).toEqual([{ field_id: 150, values: [{ enum_id: 302 }] }]);
+    expect(ratings.encode({ 150: '4' })).toEqual([{ field_id: 150, values: [{ enum_id: 304 }] }]);
+    expect(ratings.encode({ 150: 305 })).toEqual([{ field_id: 150, values: [{ enum_id: 305 }] }]);
+    expect(() => ratings.encode({ 150: 6 })).toThrow('has no option with id number 6');
+    expect(() => ratings.encode({ 150: 2.5 })).toThrow('accepts one option, by label ("1", "2", "3", "4", "5") or by option id');
+    expect(() => ratings.encode({ 150: 2.5 })).not.toThrow(KommoUnknownReferenceError);
+  });
+
   it('an unknown field id names the type, lists the fields and says how to find ids', () => {
     let error: unknown;
     try {

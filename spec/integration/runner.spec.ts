@@ -38,11 +38,11 @@ fs.writeFileSync(arrayCfg, '[1]');
 afterAll(() => fs.rmSync(arrayCfg, { force: true }));
 
 describe('npm start: the component of this repository', () => {
-  it('runs the demo: verify, account, create, list, 404 both ways, origin attack', async () => {
+  it('runs the demo: verify, account, create, list, 404 both ways, origin attack, the contacts\' custom fields', async () => {
     const { stdout, exitCode } = await start([]);
     expect(exitCode).toBe(0);
     const steps = stdout.split(/\n(?=\d+\. )/);
-    expect(steps).toHaveLength(9);
+    expect(steps).toHaveLength(10);
     expect(steps[1]).toContain('{"verified": true}');
     expect(steps[2]).toMatch(/"verified": false, "reason": ".*Reconnect the credential/);
     expect(steps[3]).toMatch(/→ data message\s+\{\s+"statusCode": 200/);
@@ -54,6 +54,11 @@ describe('npm start: the component of this repository', () => {
     expect(steps[6]).toContain('Enable "Don\'t throw error on 404 Response" to receive 404 as data.');
     expect(steps[7]).toContain('"statusCode": 404');
     expect(steps[8]).toContain('KommoConfigError');
+    expect(steps[9]).toContain('custom_fields_by_id of the upsert in-schema for contacts: 28 fields');
+    expect(steps[9]).toMatch(/720001 {2}Phone +multitext +array of \{value, enum_code: WORK \| WORKDD \| MOB \| FAX \| HOME \| OTHER\}/);
+    expect(steps[9]).toMatch(/720007 {2}Source +select +string: "Website" \| "Referral" \| "Trade show"/);
+    expect(steps[9]).toMatch(/720009 {2}Contract date +date +string "YYYY-MM-DD"/);
+    expect(steps[9]).toContain('Built from 1 Kommo request(s): GET /api/v4/contacts/custom_fields?page=1&limit=50.');
     expect(stdout).toMatch(/the platform received 1 secret call\(s\) for 6 messages/);
   }, 30000);
 
@@ -142,6 +147,29 @@ describe('npm start: the component of this repository', () => {
       const listed = await start(['--action', 'makeRawRequest', '--body', '{"url":"leads?limit=1&order[id]=desc","method":"GET"}'], { env });
       expect(listed.stdout).toContain('"name": "Kept between runs"');
     });
+
+    it('Receive Webhook Events: --startup subscribes, a saved delivery (samples/webhook-delivery.json) becomes messages, --shutdown unsubscribes', async () => {
+      const hookEnv = { ...env, ELASTICIO_FLOW_WEBHOOK_URI: 'http://127.0.0.1:9/hook/local-flow' };
+      const cfg = ['--cfg', '{"events": ["status_lead", "update_contact"]}'];
+      // The local defaults of the flow's variables give this token (samples/webhook-delivery.json carries it).
+      const destination = 'http://127.0.0.1:9/hook/local-flow/4aa83ed70151a4020e51f3db14ff16782d01d8d0b2d30da1ea2624f9d7a0b816';
+      const webhooks = () => start(['--action', 'makeRawRequest', '--full', '--body', '{"url":"webhooks","method":"GET"}'], { env });
+
+      const up = await start(['--trigger', 'receiveWebhookEvents', '--startup', ...cfg], { env: hookEnv });
+      expect(up.exitCode).toBe(0);
+      expect(up.stdout).toContain(`"destination": "${destination}"`);
+      expect((await webhooks()).stdout).toContain(`"destination": "${destination}"`);
+
+      const fed = await start(['--trigger', 'receiveWebhookEvents', '--message', '@samples/webhook-delivery.json', ...cfg], { env: hookEnv });
+      expect(fed.exitCode).toBe(0);
+      expect(fed.stdout).toContain('2 messages emitted');
+      expect(fed.stdout).toMatch(/"event": "status_lead"[\s\S]*"event": "update_contact"/);
+
+      const down = await start(['--trigger', 'receiveWebhookEvents', '--shutdown', ...cfg], { env: hookEnv });
+      expect(down.exitCode).toBe(0);
+      expect(down.stdout).toContain('INFO Kommo webhook http://127.0.0.1:9/hook/local-flow/… deleted');
+      expect((await webhooks()).stdout).not.toContain(destination);
+    }, 30000);
 
     it('--trigger getNewAndUpdatedObjectsPolling runs one poll and keeps its snapshot: the next run continues from it', async () => {
       const poll = ['--trigger', 'getNewAndUpdatedObjectsPolling', '--cfg', '{"objectType": "leads"}'];
