@@ -4,7 +4,8 @@
  * (2.0)", "Polling guarantees"; the cursor's argument is in lib/polling/cursor.ts).
  *
  * config → runPoll over the type's list (one request per page, Kommo's clock from its `Date`
- * header) → each object with `custom_fields_by_id`, one message each or one `{results}` per
+ * header) → each object with `custom_fields_by_id` (`{}` when it has no values, tasks included),
+ * one message each or one `{results}` per
  * page → the snapshot after the data it accounts for. Tasks, which Kommo cannot sort by
  * `updated_at`, are read in id order (docs/kommo-api.md §5).
  */
@@ -87,10 +88,11 @@ export const processTrigger = step<ObjectsPollingConfig, never>({
   async run(_body, context) {
     const { type, poll, emitPage, singlePagePerInterval, linkedObjects } = readObjectsPolling(context.cfg);
     const client = await context.client();
-    // Field definitions are read only when there is something to decode: an idle poll is one request.
+    // Field definitions are read only when a page has values to decode: an idle poll is one request.
     let codec: Promise<CustomFieldCodec> | undefined;
     const decorate = async (records: readonly Record<string, unknown>[]): Promise<Record<string, unknown>[]> => {
-      if (!type.hasCustomFields) return [...records];
+      const hasValues = (record: Record<string, unknown>): boolean => Array.isArray(record.custom_fields_values) && record.custom_fields_values.length > 0;
+      if (!type.hasCustomFields || !records.some(hasValues)) return records.map((record) => ({ ...record, custom_fields_by_id: {} }));
       codec ??= accountModelFor(client).codec(type);
       const fields = await codec;
       return records.map((record) => fields.decorate(record));

@@ -89,6 +89,12 @@ describe('a poll', () => {
     expect(next.data).toEqual([expect.objectContaining({ id: 1000002, name: 'Annual support contract (renewed)', custom_fields_by_id: { 710001: 'Referral' } })]);
   });
 
+  it('objects without custom-field values get custom_fields_by_id {} and cost no field definitions', async () => {
+    const run = await poll({ startTime: new Date((world.clock.seconds - 1.5 * 86400) * 1000).toISOString() });
+    expect(run.data).toEqual([expect.objectContaining({ id: 1000005, custom_fields_values: null, custom_fields_by_id: {} })]);
+    expect(paths(run)).toEqual(['/api/v4/leads']);
+  });
+
   it('emitPage: one {results} message per Kommo page (a full page leaves its last second to the next request)', async () => {
     const run = await poll({ emitBehavior: 'emitPage', pageSize: 3 });
     expect(run.data.map((body) => ids((body as { results: unknown[] }).results))).toEqual([[1000001, 1000002], [1000003, 1000004], [1000005]]);
@@ -183,7 +189,7 @@ describe('tasks: Kommo sorts them by id, created_at and complete_till only (docs
     world.clock.advance(15_000);
     const next = await poll({ objectType: 'tasks', pageSize: 1 }, first.snapshots.at(-1));
     expect(next.data).toEqual([expect.objectContaining({ id: 4000001, text: 'Call Maria again' })]);
-    expect(next.data[0]).not.toHaveProperty('custom_fields_by_id');
+    expect(next.data[0]).toHaveProperty('custom_fields_by_id', {});
   });
 });
 
