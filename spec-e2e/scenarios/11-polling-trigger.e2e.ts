@@ -1,5 +1,5 @@
 /**
- * Scenario 10: the polling triggers in the real runtime. Sailor's run.js runs the trigger for a
+ * Scenario 11: the polling triggers in the real runtime. Sailor's run.js runs the trigger for a
  * tick message; its snapshot is read off the snapshot routing key; a fresh run.js, started with
  * that snapshot as the step's stored snapshot (as a new container gets it), continues without
  * repeats or gaps. Kommo's clock is the sandbox's, moved by hand: the trigger reads it from the
