@@ -1,6 +1,6 @@
 /**
  * `npm run bench`: every figure next to its baseline from the same run, printed as a table and
- * written to bench/results/latest.json with the machine it ran on. About 7 minutes, of which
+ * written to bench/results/latest.json with the machine it ran on. About 9 minutes, of which
  * the multi-process figure takes 4 (12 scenarios of real child processes).
  *
  * Order matters on a small machine: the timing-sensitive benchmarks (overhead, throughput) run
@@ -14,13 +14,14 @@ import { runCallsPerMessage } from './callsPerMessage';
 import { runLookupObjects } from './lookupObjects';
 import { runMultiProcess } from './multiProcess';
 import { runOverhead } from './overhead';
+import { runPolling } from './polling';
 import { formatTable, machineInfo, writeReport, type BenchResult, type SkippedBench } from './report';
 import { runStartup } from './startup';
 import { runThroughput } from './throughput';
 import { runWrites } from './writes';
 
-type BenchName = 'overhead' | 'throughput' | 'lookupObjects' | 'multiProcess' | 'callsPerMessage' | 'writes' | 'startup';
-const ALL: readonly BenchName[] = ['overhead', 'throughput', 'lookupObjects', 'multiProcess', 'callsPerMessage', 'writes', 'startup'];
+type BenchName = 'overhead' | 'throughput' | 'lookupObjects' | 'multiProcess' | 'polling' | 'callsPerMessage' | 'writes' | 'startup';
+const ALL: readonly BenchName[] = ['overhead', 'throughput', 'lookupObjects', 'multiProcess', 'polling', 'callsPerMessage', 'writes', 'startup'];
 
 function selected(): Set<BenchName> {
   const only = process.env.BENCH_ONLY?.split(',').map((name) => name.trim()).filter(Boolean);
@@ -59,6 +60,8 @@ async function main(): Promise<void> {
   await attempt('throughput', () => runThroughput());
   await attempt('lookupObjects', () => runLookupObjects());
   await attempt('multiProcess', () => runMultiProcess());
+  // Latency-bound (250 ms answers), so it runs before the broker boots.
+  await attempt('polling', () => runPolling());
 
   // The broker boots (CPU-heavy for a few seconds) while calls-per-message only counts requests.
   const broker: Promise<RunningBroker> | undefined = wanted.has('startup') ? startBroker() : undefined;

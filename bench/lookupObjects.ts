@@ -90,7 +90,7 @@ async function warmPace(sandbox: Sandbox, cfg: Record<string, unknown>): Promise
   const origin = new URL(sandbox.baseUrl).origin;
   const limiter = processScope.sharedRateLimiter() as AdaptiveRateLimiter;
   for (let listing = 0; listing < 3 && limiter.snapshot(origin).inFlightLimit !== undefined; listing += 1) {
-    await lookupObjects.call(countingContext(), { body: { filter: { price: PRICE }, maxResults: OBJECTS } }, { ...cfg, emitBehavior: 'emitAll' });
+    await lookupObjects.call(countingContext(), { body: { filter: { price: PRICE }, maxResults: OBJECTS } }, { ...cfg, emitBehavior: 'emitIndividually' });
   }
   if (limiter.snapshot(origin).inFlightLimit !== undefined) throw new Error('lookup bench: the limiter is still in slow start after warming up');
 }

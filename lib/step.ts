@@ -15,7 +15,7 @@
 import type { CredentialConfig } from './client/auth';
 import { configError, KommoBlockedError, KommoRateLimitError } from './client/errors';
 import { ClientDeps, createKommoClient, KommoApi } from './client/KommoClient';
-import { Bounds, describeBounds, parseBounded } from './client/options';
+import { Bounds, describeBounds, isRetrieveSample, parseBounded } from './client/options';
 import type { ComponentContext, Logger, Message } from './context';
 import { newMessage } from './context';
 
@@ -44,6 +44,8 @@ export interface StepContext<Cfg> extends HandlerContext<Cfg> {
   readonly message: Message;
   /** The step's snapshot (polling triggers); `{}` when there is none. */
   readonly snapshot: Readonly<Record<string, unknown>>;
+  /** The platform runs this call to retrieve a sample (`ELASTICIO_FLOW_TYPE=debug`, read from the deps' `env`). */
+  readonly retrieveSample: boolean;
   /** Emits one data message with this body (triggers, `emitIndividually`); then return nothing or a last body. */
   emitData(body: unknown): Promise<void>;
   /** Replaces the step's snapshot. Emit it after the data it accounts for: it is kept even if the step fails later. */
@@ -139,6 +141,7 @@ export function step<Cfg extends CredentialConfig, Out>(definition: StepDefiniti
         cfg,
         message,
         snapshot: isRecord(snapshot) ? snapshot : {},
+        retrieveSample: isRetrieveSample(deps.env),
         logger: this.logger,
         client: lazyClient(cfg, this.logger, deps, definition.clientOverrides),
         emitData: async (body) => {

@@ -47,6 +47,9 @@ export const LIST_SPECS: Readonly<Record<EntityKind, ListSpec>> = {
   contacts: { filters: CARD_FILTERS, customFields: true, orderFields: TIMESTAMP_ORDER },
   companies: { filters: CARD_FILTERS, customFields: true, orderFields: TIMESTAMP_ORDER },
   customers: { filters: CARD_FILTERS, customFields: true, orderFields: TIMESTAMP_ORDER },
+  // Kommo's task list filters by `updated_at` but not `created_at`, and sorts by `created_at`,
+  // `complete_till` and `id` only (docs/kommo-api.md §5): an `order[updated_at]` falls back to
+  // id order and a `filter[created_at]` is ignored, as unknown keys are.
   tasks: {
     filters: {
       id: 'value',
@@ -56,11 +59,10 @@ export const LIST_SPECS: Readonly<Record<EntityKind, ListSpec>> = {
       task_type_id: 'value',
       entity_type: 'value',
       entity_id: 'value',
-      created_at: 'range',
       updated_at: 'range',
       complete_till: 'range',
     },
-    orderFields: new Set([...TIMESTAMP_ORDER, 'complete_till']),
+    orderFields: new Set(['id', 'created_at', 'complete_till']),
   },
 };
 

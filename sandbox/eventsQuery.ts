@@ -204,15 +204,18 @@ function matches(event: JournalEvent, query: EventsQuery): boolean {
   );
 }
 
-/** The requested page, filtered and ordered; ties on `created_at` follow id order (the order of logging). */
-export function selectEvents(events: readonly JournalEvent[], query: EventsQuery): JournalEvent[] {
+/**
+ * The requested page, filtered and ordered; ties on `created_at` follow id order (the order of
+ * logging), or, given `random` (the unstable-order knob), a new shuffle on every request.
+ */
+export function selectEvents(events: readonly JournalEvent[], query: EventsQuery, random?: () => number): JournalEvent[] {
   const sign = query.order.direction === 'asc' ? 1 : -1;
   const byId = (a: JournalEvent, b: JournalEvent): number => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0);
+  const matching = events.filter((event) => matches(event, query));
+  const tieKeys = random ? new Map(matching.map((event) => [event.id, random()])) : undefined;
+  const tie = (a: JournalEvent, b: JournalEvent): number => (tieKeys ? (tieKeys.get(a.id) ?? 0) - (tieKeys.get(b.id) ?? 0) : sign * byId(a, b));
   const compare =
-    query.order.field === 'id' ? (a: JournalEvent, b: JournalEvent) => sign * byId(a, b) : (a: JournalEvent, b: JournalEvent) => sign * (a.created_at - b.created_at || byId(a, b));
+    query.order.field === 'id' ? (a: JournalEvent, b: JournalEvent) => sign * byId(a, b) : (a: JournalEvent, b: JournalEvent) => sign * (a.created_at - b.created_at) || tie(a, b);
   const start = (query.page - 1) * query.limit;
-  return events
-    .filter((event) => matches(event, query))
-    .sort(compare)
-    .slice(start, start + query.limit);
+  return matching.sort(compare).slice(start, start + query.limit);
 }

@@ -13,8 +13,11 @@ import type { JournalEvent } from './webhookTypes';
 
 type Handler = (request: ApiRequest, params: string[]) => Answer;
 
-const ROUTES: ReadonlyArray<{ pattern: RegExp; methods: (journal: EventJournal, registry: WebhookRegistry) => Readonly<Record<string, Handler>> }> = [
-  { pattern: /^\/api\/v4\/events$/, methods: (journal) => ({ GET: (r) => listEvents(r, journal) }) },
+/** The random source of one list request when the unstable-order knob is on (knobs.ts `orderRandom`). */
+type OrderRandom = () => (() => number) | undefined;
+
+const ROUTES: ReadonlyArray<{ pattern: RegExp; methods: (journal: EventJournal, registry: WebhookRegistry, orderRandom: OrderRandom) => Readonly<Record<string, Handler>> }> = [
+  { pattern: /^\/api\/v4\/events$/, methods: (journal, _registry, orderRandom) => ({ GET: (r) => listEvents(r, journal, orderRandom()) }) },
   { pattern: /^\/api\/v4\/events\/types$/, methods: () => ({ GET: (r) => listEventTypes(r) }) },
   {
     pattern: /^\/api\/v4\/events\/([^/]+)$/,
@@ -35,8 +38,8 @@ const ROUTES: ReadonlyArray<{ pattern: RegExp; methods: (journal: EventJournal, 
   },
 ];
 
-export function createJournalRouter(journal: EventJournal, registry: WebhookRegistry): (request: ApiRequest) => Answer | undefined {
-  const routes = ROUTES.map((route) => ({ pattern: route.pattern, methods: route.methods(journal, registry) }));
+export function createJournalRouter(journal: EventJournal, registry: WebhookRegistry, orderRandom: OrderRandom = () => undefined): (request: ApiRequest) => Answer | undefined {
+  const routes = ROUTES.map((route) => ({ pattern: route.pattern, methods: route.methods(journal, registry, orderRandom) }));
   return (request) => {
     for (const route of routes) {
       const match = route.pattern.exec(request.url.pathname);
@@ -75,11 +78,11 @@ function pageLinks(request: ApiRequest, query: EventsQuery, returned: number): R
   return links;
 }
 
-/** `GET /api/v4/events`: `with=` is accepted and adds nothing. */
-function listEvents(request: ApiRequest, journal: EventJournal): Answer {
+/** `GET /api/v4/events`: `with=` is accepted and adds nothing; ties on `created_at` shuffled under the unstable-order knob. */
+function listEvents(request: ApiRequest, journal: EventJournal, random: (() => number) | undefined): Answer {
   const parsed = parseEventsQuery(request.url.searchParams);
   if (!parsed.ok) return problemAnswer(validationProblem([{ request_id: '0', errors: parsed.errors }]));
-  const page = selectEvents(journal.all(), parsed.query);
+  const page = selectEvents(journal.all(), parsed.query, random);
   if (page.length === 0) return NO_CONTENT;
   return jsonAnswer(200, {
     _page: parsed.query.page,

@@ -101,7 +101,7 @@ class KommoSandbox implements Sandbox {
     this.dispatcher = new WebhookDispatcher(this.webhookRegistry, account, () => this.clock.nowMs(), options.webhooks);
     this.feed.subscribe((change) => this.journal.record(change));
     this.feed.subscribe((change) => this.dispatcher.accept(change));
-    this.journalRoute = createJournalRouter(this.journal, this.webhookRegistry);
+    this.journalRoute = createJournalRouter(this.journal, this.webhookRegistry, () => this.knobBox.orderRandom());
     this.webhooks = {
       deliveries: this.dispatcher.deliveries,
       subscriptions: () => this.webhookRegistry.list(),

@@ -28,7 +28,7 @@ export interface SandboxKnobs {
   latencyMs: number;
   /**
    * Lists ordered by a field on which several objects tie (`order[updated_at]` with equal
-   * timestamps) come back in a shuffled order, different on every request, drawn from this
+   * timestamps, events with equal `created_at`) come back in a shuffled order, different on every request, drawn from this
    * seed. `false` (the default) breaks ties by id, a stable order Kommo does not promise.
    */
   unstableOrderSeed: number | false;

@@ -27,6 +27,17 @@ describe('component.json', () => {
     expect(RETRIES).toMatchObject({ min: 0, max: 10, defaultValue: 5 });
   });
 
+  it.each`
+    key                                 | dynamicMetadata | fields
+    ${'getNewAndUpdatedObjectsPolling'} | ${true}         | ${['objectType', 'timestampField', 'emitBehavior', 'startTime', 'endTime', 'pageSize', 'singlePagePerInterval', 'linkedObjects']}
+    ${'getEventsPolling'}               | ${undefined}    | ${['entityType', 'eventTypes', 'startTime', 'singlePagePerInterval']}
+  `('declares the polling trigger $key with its fixed config keys', ({ key, dynamicMetadata, fields }) => {
+    const trigger = manifest.triggers[key];
+    expect(trigger).toMatchObject({ main: `./lib/triggers/${key}.js`, type: 'polling' });
+    expect(trigger.dynamicMetadata).toBe(dynamicMetadata);
+    expect(Object.keys(trigger.fields).sort()).toEqual([...fields].sort());
+  });
+
   it('has Make Raw Request with its config field', () => {
     expect(manifest.actions.makeRawRequest).toMatchObject({
       title: 'Make Raw Request',

@@ -57,6 +57,18 @@ describe('step()', () => {
     expect(seen).toEqual([{}, { cursor: 5 }, { body: {} }, {}, {}, { body: {} }]);
   });
 
+  it.each`
+    env                                  | retrieveSample
+    ${{ ELASTICIO_FLOW_TYPE: 'debug' }}  | ${true}
+    ${{ ELASTICIO_FLOW_TYPE: 'ordinary' }} | ${false}
+    ${{}}                                | ${false}
+  `('tells a "Retrieve sample" run apart: $env → $retrieveSample', async ({ env, retrieveSample }) => {
+    const seen: boolean[] = [];
+    const handler = step({ run: async (_body, context) => { seen.push(context.retrieveSample); return undefined; } }).withDeps({ env });
+    await handler.call(recordingContext(), { body: {} }, CFG);
+    expect(seen).toEqual([retrieveSample]);
+  });
+
   it('builds the client from cfg on first use only, once per call, with the runtime\'s logger', async () => {
     const fake = fakeConnect();
     const ctx = recordingContext();

@@ -104,6 +104,14 @@ export function resolveSettings(env: NodeJS.ProcessEnv = process.env): ClientSet
   return Object.fromEntries(entries) as ClientSettings;
 }
 
+/**
+ * True when the platform runs the step to retrieve a sample ("Retrieve sample" in the flow
+ * designer): the runtime then sets `ELASTICIO_FLOW_TYPE=debug` (docs/elasticio-triggers.md §1).
+ */
+export function isRetrieveSample(env: NodeJS.ProcessEnv = process.env): boolean {
+  return env.ELASTICIO_FLOW_TYPE === 'debug';
+}
+
 /** Where the elastic.io platform API is, from the variables the runtime sets for every step. */
 export interface PlatformSettings {
   apiUri: string;

@@ -291,7 +291,7 @@ export const OBJECT_TYPES: Readonly<Record<ObjectTypeName, ObjectTypeDefinition>
       entity_id: 'ids',
       updated_at: 'dateRange',
     },
-    // Kommo sorts tasks by these three only (no `updated_at`).
+    // Kommo sorts tasks by these three only, and filters them by `updated_at` but not `created_at` (docs/kommo-api.md §5).
     orderKeys: ['id', 'created_at', 'complete_till'],
     hasCustomFields: false,
     supportsQuery: false,

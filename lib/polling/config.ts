@@ -3,6 +3,7 @@
  * how big a page, and how ties inside one second are told apart for this kind of collection.
  */
 import { configError } from '../client/errors';
+import type { FilterValue } from '../client/query';
 import { parsePollWindow } from './time';
 
 /** The timestamp a poll follows. Events have only `created_at`. */
@@ -18,13 +19,20 @@ export type TimestampField = 'updated_at' | 'created_at';
  */
 export type TieBreak = 'idOrder' | 'recount';
 
-/** A filter value as Kommo's bracket parameters take it (the shape of the client's query filters). */
-export type PollFilterValue = string | number | boolean | readonly PollFilterValue[] | { readonly [key: string]: PollFilterValue };
+/**
+ * How Kommo can sort the polled collection:
+ * - `field`: by the timestamp itself (`order[updated_at]=asc`); ranges are scanned in that order.
+ * - `id`: by id only (tasks by `updated_at`, docs/kommo-api.md §5). Once a poll knows its upper
+ *   bound `U`, the whole range `[c, U]` is closed like a crowded second and is read in id order
+ *   the same way (entities only).
+ */
+export type RangeOrder = 'field' | 'id';
 
 /** Everything the planner reads. Build it with {@link buildPollConfig}. */
 export interface PollConfig {
   readonly field: TimestampField;
   readonly tieBreak: TieBreak;
+  readonly rangeOrder: RangeOrder;
   /** Records per request (Kommo `limit`). */
   readonly pageSize: number;
   /** Kommo's cap on `limit` for this collection: 250 for entities, 100 for events. */
@@ -41,7 +49,7 @@ export interface PollConfig {
    */
   readonly scope: string;
   /** Extra Kommo filters sent with every request (events: `type`, `entity`); never the timestamp field. */
-  readonly filter?: Readonly<Record<string, PollFilterValue>>;
+  readonly filter?: Readonly<Record<string, FilterValue>>;
 }
 
 /** The two kinds of collection the polling triggers read. */
@@ -64,6 +72,8 @@ const MAX_SAFETY_LAG_SECONDS = 3600;
 /** Raw trigger configuration, as the step hands it over. */
 export interface PollConfigInput {
   kind: PollKind;
+  /** `id` when Kommo cannot sort the collection by the timestamp field (entities only). Default `field`. */
+  rangeOrder?: RangeOrder;
   /** `updated_at` (default for entities) or `created_at`; events always use `created_at`. */
   timestampField?: unknown;
   startTime?: unknown;
@@ -71,7 +81,7 @@ export interface PollConfigInput {
   /** 1 … the kind's maximum; empty means the maximum. */
   pageSize?: unknown;
   scope: string;
-  filter?: Readonly<Record<string, PollFilterValue>>;
+  filter?: Readonly<Record<string, FilterValue>>;
   safetyLagSeconds?: number;
 }
 
@@ -108,12 +118,16 @@ export function buildPollConfig(input: PollConfigInput): PollConfig {
   if (!Number.isInteger(lag) || lag < MIN_SAFETY_LAG_SECONDS || lag > MAX_SAFETY_LAG_SECONDS) {
     throw configError(`safetyLagSeconds must be a whole number from ${MIN_SAFETY_LAG_SECONDS} to ${MAX_SAFETY_LAG_SECONDS}, got ${lag}.`);
   }
+  const rangeOrder = input.rangeOrder ?? 'field';
+  // A programming error, not a user's: events have no stable id order to read a range by.
+  if (rangeOrder === 'id' && profile.tieBreak !== 'idOrder') throw new Error(`buildPollConfig: ${input.kind} cannot be read in id order`);
   if (input.filter && Object.prototype.hasOwnProperty.call(input.filter, field)) {
     throw configError(`The ${field} filter is set by the poll itself; remove it from the extra filters.`);
   }
   return {
     field,
     tieBreak: profile.tieBreak,
+    rangeOrder,
     pageSize: readPageSize(input.pageSize, profile.maxPageSize),
     maxPageSize: profile.maxPageSize,
     ...window,

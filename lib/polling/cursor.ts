@@ -39,7 +39,13 @@
  *    emitted and the next window starts one window lower, until it overlaps again. Each such
  *    step back follows a removal, so the scan ends. Windows choose `limit` so that
  *    `(page − 1) · limit` lands a little below the frontier's position (see {@link idWindow}).
- * 3. **Crowded second, events** (`mode: 'recount'`): events never change, so `[m, m]` holds a
+ * 3. **Collections Kommo cannot sort by the field** (`rangeOrder: 'id'`, tasks): the scan asks
+ *    page 1 of `[c, U]` (first request: `[c, …)`) ordered by `id`. A short page holds the whole
+ *    range → emit what is `≤ U`, `c := U + 1`. A full page is a prefix by id of `[c, …)`, so it
+ *    holds every record of `[c, U]` with an id up to its last: emit those, and read the rest of
+ *    the closed range `[c, U]` exactly as a crowded second (`mode: 'ids'` with `to = U`), its
+ *    frontier at the page's last id.
+ * 4. **Crowded second, events** (`mode: 'recount'`): events never change, so `[m, m]` holds a
  *    fixed number of records, learnt from the short last page: `(page − 1) · limit + length`.
  *    Pages are re-read (cycling) until that many distinct ids were seen; with a truly random
  *    order this is a coupon collector, so reads are capped at `pages · (ln n + 20)` (a miss
@@ -68,7 +74,8 @@
  *   the poll finishes the second before stopping (see poll.ts).
  */
 import { KommoError } from '../client/errors';
-import type { PollConfig, PollFilterValue } from './config';
+import type { FilterValue } from '../client/query';
+import type { PollConfig } from './config';
 
 /** Every version before `second` was dealt with; nothing at `second` was emitted. */
 export interface ScanCursor {
@@ -76,10 +83,12 @@ export interface ScanCursor {
   readonly second: number;
 }
 
-/** Inside a crowded second of an entity collection, read in id order. */
+/** Inside a crowded second of an entity collection (or a closed range of one, see `to`), read in id order. */
 export interface IdScanCursor {
   readonly mode: 'ids';
   readonly second: number;
+  /** Last second of the closed range read in id order (inclusive); absent: `second` alone (a crowded second). */
+  readonly to?: number;
   /** Every record at `second` with an id up to this one was seen; `null` before the first id-ordered window. */
   readonly frontierId: number | null;
   /** How many records at `second` had ids up to `frontierId` when last counted (an upper bound now). */
@@ -112,7 +121,7 @@ export interface PollState {
 
 /** The request shape polling sends: a subset of the client's `KommoQuery`, structurally assignable to it. */
 export interface PollQuery {
-  readonly filter: Readonly<Record<string, PollFilterValue>>;
+  readonly filter: Readonly<Record<string, FilterValue>>;
   readonly order: Readonly<Record<string, 'asc'>>;
   readonly page: number;
   readonly limit: number;
@@ -205,16 +214,18 @@ export function planRequest(config: PollConfig, state: PollState): PageRequest |
   if (cursor.mode === 'scan') {
     const to = state.upperBound ?? config.endSeconds;
     if (to !== undefined && cursor.second > to) return null;
+    const orderBy = config.rangeOrder === 'id' ? 'id' : config.field;
     return {
       mode: 'scan', from: cursor.second, ...(to === undefined ? {} : { to }), page: 1, limit: config.pageSize,
-      query: rangeQuery(config, cursor.second, to, config.field, 1, config.pageSize),
+      query: rangeQuery(config, cursor.second, to, orderBy, 1, config.pageSize),
     };
   }
   const second = cursor.second;
   if (cursor.mode === 'ids') {
     const limits = idWindowLimits(config);
     const { page, limit } = idWindow(cursor.frontierCount, limits.preferred, limits.max);
-    return { mode: 'ids', from: second, to: second, page, limit, query: rangeQuery(config, second, second, 'id', page, limit) };
+    const to = cursor.to ?? second;
+    return { mode: 'ids', from: second, to, page, limit, query: rangeQuery(config, second, to, 'id', page, limit) };
   }
   const page = cursor.nextPage;
   return { mode: 'recount', from: second, to: second, page, limit: config.pageSize, query: rangeQuery(config, second, second, config.field, page, config.pageSize) };
@@ -281,7 +292,24 @@ function unique<T>(records: readonly T[], list: readonly Stamp[], keep: (stamp: 
   return out;
 }
 
+/** The scan of a collection read in id order (`rangeOrder: 'id'`): the page is a prefix by id of `[c, …)`. */
+function applyIdRangeScan<T>(state: PollState & { cursor: ScanCursor }, request: PageRequest, records: readonly T[], list: Stamp[], upperBound: number): PageOutcome<T> {
+  const second = state.cursor.second;
+  // Kommo's clock behind the cursor: nothing is closed yet.
+  if (upperBound < second) return { emit: [], state: { upperBound, cursor: state.cursor } };
+  const emit = unique(records, list, (stamp) => stamp.at <= upperBound);
+  if (records.length < request.limit) {
+    return { emit, state: { upperBound, cursor: { mode: 'scan', second: upperBound + 1 } } };
+  }
+  const frontierId = list[list.length - 1].id as number;
+  return { emit, state: { upperBound, cursor: { mode: 'ids', second, to: upperBound, frontierId, frontierCount: emit.length } } };
+}
+
 function applyScan<T>(config: PollConfig, state: PollState & { cursor: ScanCursor }, request: PageRequest, records: readonly T[], list: Stamp[], upperBound: number): PageOutcome<T> {
+  if (config.rangeOrder === 'id') {
+    checkAscending(config, request, list, 'id');
+    return applyIdRangeScan(state, request, records, list, upperBound);
+  }
   checkAscending(config, request, list, 'at');
   const inRange = list.filter((stamp) => stamp.at <= upperBound);
   if (records.length < request.limit || inRange.length < list.length) {
@@ -316,7 +344,7 @@ function applyIds<T>(config: PollConfig, cursor: IdScanCursor, request: PageRequ
   }
   const emit = unique(records, list, (stamp) => frontier === null || (stamp.id as number) > frontier);
   if (list.length < request.limit) {
-    return { emit, state: { upperBound, cursor: { mode: 'scan', second: cursor.second + 1 } } };
+    return { emit, state: { upperBound, cursor: { mode: 'scan', second: (cursor.to ?? cursor.second) + 1 } } };
   }
   const lastId = list[list.length - 1].id as number;
   const frontierId = frontier === null ? lastId : Math.max(frontier, lastId);

@@ -6,7 +6,8 @@
  *
  * Shapes (`v` is the format, `k` the fingerprint, `c` the cursor second):
  * - scan:    `{"v":1,"k":"1x9c0f","c":1772379000}`
- * - ids:     `{…,"m":"i","f":<frontier id>,"e":<frontier count>}`: under 100 bytes.
+ * - ids:     `{…,"m":"i","f":<frontier id>,"e":<frontier count>}`, plus `"t":<last second>` for a
+ *            range read in id order (tasks): at most 120 bytes even with the largest numbers.
  * - recount: `{…,"m":"r","s":["<event id>",…],"p":<next page>,"n":<count>,"r":<reads>}`; it can
  *            outgrow the limit (many long event ids in one second), and is then not written:
  *            the poll keeps going until the second is done.
@@ -33,6 +34,8 @@ export interface PollSnapshot {
   readonly f?: number;
   /** ids: frontier count. */
   readonly e?: number;
+  /** ids: last second of a range read in id order; absent for a crowded second (`c` alone). */
+  readonly t?: number;
   /** recount: ids emitted. */
   readonly s?: readonly string[];
   /** recount: next page. */
@@ -59,7 +62,10 @@ export function encodeSnapshot(config: PollConfig, cursor: Cursor): PollSnapshot
   const base = { v: SNAPSHOT_FORMAT, k: fingerprint(config), c: cursor.second } as const;
   if (cursor.mode === 'scan') return base;
   if (cursor.mode === 'ids') {
-    return { ...base, m: 'i', ...(cursor.frontierId === null ? {} : { f: cursor.frontierId }), e: cursor.frontierCount };
+    return {
+      ...base, m: 'i', ...(cursor.to === undefined || cursor.to === cursor.second ? {} : { t: cursor.to }),
+      ...(cursor.frontierId === null ? {} : { f: cursor.frontierId }), e: cursor.frontierCount,
+    };
   }
   return { ...base, m: 'r', s: cursor.emitted, p: cursor.nextPage, ...(cursor.total === null ? {} : { n: cursor.total }), r: cursor.reads };
 }
@@ -90,7 +96,8 @@ function decodeCursor(raw: Record<string, unknown>, second: number): Cursor | un
   if (raw.m === 'i') {
     const frontierId = raw.f === undefined ? null : raw.f;
     if ((frontierId !== null && !isCount(frontierId, 1)) || !isCount(raw.e, 0)) return undefined;
-    return { mode: 'ids', second, frontierId, frontierCount: raw.e };
+    if (raw.t !== undefined && !isCount(raw.t, second)) return undefined;
+    return { mode: 'ids', second, ...(raw.t === undefined ? {} : { to: raw.t }), frontierId, frontierCount: raw.e };
   }
   if (raw.m === 'r') {
     const emitted = raw.s;

@@ -54,6 +54,20 @@ describe('unstableOrderSeed', () => {
     expect(again).toEqual(first);
   });
 
+  it('on: events tied on created_at are shuffled per request too, and their set is unchanged', async () => {
+    const tiedEvents = async (): Promise<string[]> => {
+      const response = await api('GET', '/api/v4/events?filter[type][]=lead_added&order[created_at]=asc');
+      return embedded<{ id: string }>(response, 'events').map((event) => event.id);
+    };
+    const logged = (await tiedEvents()).join();
+    expect(await tiedEvents()).toEqual(logged.split(','));
+    sandbox().configure({ unstableOrderSeed: 5 });
+    const orders: string[][] = [];
+    for (let i = 0; i < 5; i += 1) orders.push(await tiedEvents());
+    expect(new Set(orders.map((order) => order.join())).size).toBeGreaterThan(1);
+    for (const order of orders) expect([...order].sort().join()).toBe(logged.split(',').sort().join());
+  });
+
   it('on: untied orders stay exact', async () => {
     sandbox().configure({ unstableOrderSeed: 3 });
     const ids = embedded<{ id: number }>(await api('GET', '/api/v4/leads?order[id]=desc&limit=3'), 'leads').map((lead) => lead.id);

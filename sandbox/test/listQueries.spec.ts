@@ -100,8 +100,14 @@ describe('timestamps, names, prices, people', () => {
     ['filter[is_completed]=0&filter[entity_type]=companies', [4000002]],
     ['filter[task_type]=1', [4000001]],
     ['filter[entity_id][]=1000001', [4000001]],
+    // Seeded tasks were updated 5 and 2 days ago and are due in 1 and 3 days.
+    ['filter[updated_at][from]={-3d}', [4000002]],
+    ['order[complete_till]=desc', [4000002, 4000001]],
+    // Kommo sorts tasks by id, created_at and complete_till only, and has no created_at filter (docs/kommo-api.md §5).
+    ['order[updated_at]=desc', [4000001, 4000002]],
+    ['filter[created_at][from]={-3d}', [4000001, 4000002]],
   ])('tasks?%s', async (query, expected) => {
-    expect(await list('tasks', query)).toEqual(expected);
+    expect(await list('tasks', at(query))).toEqual(expected);
   });
 
   it('ignores unknown filter keys and returns the whole collection, as Kommo does', async () => {

@@ -11,6 +11,8 @@ export interface StepPlatform {
   fake: FakePlatform;
   /** Sets what `GET /v1/tasks/{flow}/steps/{step}` answers as the step's `config`. */
   setStepConfig(config: Record<string, unknown>): void;
+  /** Sets the step's stored `snapshot` in that answer (what a new container of a polling trigger starts from). */
+  setStepSnapshot(snapshot: Record<string, unknown>): void;
   /** A fresh `ELASTICIO_POST_RESULT_URL` and the way to read what was POSTed to it. */
   resultUrl(): { url: string; posted(): unknown[] };
   /** Authorized GETs of one secret (the component's secret reads). */
@@ -25,11 +27,12 @@ export interface StepPlatform {
 export async function startStepPlatform(kommo: Sandbox, identity: StepIdentity): Promise<StepPlatform> {
   const fake = await startFakePlatform({ kommo });
   let config: Record<string, unknown> = {};
+  let snapshot: Record<string, unknown> = {};
   const results = new Map<string, unknown[]>();
 
   fake.route('GET', `/v1/tasks/${identity.flowId}/steps/${identity.stepId}`, () => ({
     status: 200,
-    body: { config, snapshot: {}, variables: {}, is_passthrough: false },
+    body: { config, snapshot, variables: {}, is_passthrough: false },
   }));
   // Sailor calls these with ELASTICIO_STARTUP_REQUIRED (POST what startup returned) and
   // ELASTICIO_HOOK_SHUTDOWN (GET it for shutdown, then DELETE it). A GET with nothing stored
@@ -62,6 +65,9 @@ export async function startStepPlatform(kommo: Sandbox, identity: StepIdentity):
     fake,
     setStepConfig(next) {
       config = next;
+    },
+    setStepSnapshot(next) {
+      snapshot = next;
     },
     resultUrl() {
       const id = randomUUID();

@@ -171,6 +171,19 @@ describe('npm start: the component of this repository', () => {
       expect((await webhooks()).stdout).not.toContain(destination);
     }, 30000);
 
+    it('--trigger getNewAndUpdatedObjectsPolling runs one poll and keeps its snapshot: the next run continues from it', async () => {
+      const poll = ['--trigger', 'getNewAndUpdatedObjectsPolling', '--cfg', '{"objectType": "leads"}'];
+      const first = await start([...poll, '--reset-snapshot'], { env });
+      expect(first.exitCode).toBe(0);
+      expect(first.stdout).toContain('"name": "Website redesign for Acme"');
+      expect(first.stdout).toContain('"custom_fields_by_id"');
+      expect(first.stdout).toMatch(/snapshot saved to \.tmp\/runner\/trigger\.getNewAndUpdatedObjectsPolling\.127\.0\.0\.1_\d+\.snapshot\.json/);
+      const next = await start(poll, { env });
+      expect(next.exitCode).toBe(0);
+      expect(next.stdout).toMatch(/snapshot from \.tmp\/runner\/trigger\.getNewAndUpdatedObjectsPolling\./);
+      expect(next.stdout).not.toContain('Website redesign for Acme');
+    });
+
     it('--verify exits 0 when the credential is accepted and 1 when it is refused', async () => {
       const accepted = await start(['--verify'], { env });
       expect(accepted.exitCode).toBe(0);

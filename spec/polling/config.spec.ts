@@ -7,16 +7,21 @@ import { buildPollConfig, DEFAULT_SAFETY_LAG_SECONDS, type PollConfigInput } fro
 describe('buildPollConfig', () => {
   it('entities: updated_at, 250 per page, id order for ties, 1970 to now by default', () => {
     expect(buildPollConfig({ kind: 'entities', scope: 'leads' })).toEqual({
-      field: 'updated_at', tieBreak: 'idOrder', pageSize: 250, maxPageSize: 250, startSeconds: 0,
+      field: 'updated_at', tieBreak: 'idOrder', rangeOrder: 'field', pageSize: 250, maxPageSize: 250, startSeconds: 0,
       safetyLagSeconds: DEFAULT_SAFETY_LAG_SECONDS, scope: 'entities:updated_at:leads',
     });
   });
 
   it('events: created_at, 100 per page, recount for ties, extra filters kept', () => {
     expect(buildPollConfig({ kind: 'events', scope: 'lead_added', startTime: '2026-03-01', filter: { type: ['lead_added'] } })).toEqual({
-      field: 'created_at', tieBreak: 'recount', pageSize: 100, maxPageSize: 100, startSeconds: 1772323200,
+      field: 'created_at', tieBreak: 'recount', rangeOrder: 'field', pageSize: 100, maxPageSize: 100, startSeconds: 1772323200,
       safetyLagSeconds: DEFAULT_SAFETY_LAG_SECONDS, scope: 'events:created_at:lead_added', filter: { type: ['lead_added'] },
     });
+  });
+
+  it('a collection Kommo sorts by id only (tasks) is read in id order; events cannot be', () => {
+    expect(buildPollConfig({ kind: 'entities', scope: 'tasks', rangeOrder: 'id' }).rangeOrder).toBe('id');
+    expect(() => buildPollConfig({ kind: 'events', scope: 'e', rangeOrder: 'id' })).toThrow('events cannot be read in id order');
   });
 
   it.each`

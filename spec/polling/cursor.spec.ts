@@ -10,6 +10,7 @@ import { applyPage, idWindow, planRequest, type Cursor, type PollState } from '.
 const entities = buildPollConfig({ kind: 'entities', pageSize: 4, scope: 'leads', safetyLagSeconds: 10 });
 const events = buildPollConfig({ kind: 'events', pageSize: 4, scope: 'events', safetyLagSeconds: 10 });
 const withEnd = buildPollConfig({ kind: 'entities', pageSize: 4, scope: 'leads', safetyLagSeconds: 10, endTime: 150 });
+const byId = buildPollConfig({ kind: 'entities', pageSize: 4, scope: 'tasks', safetyLagSeconds: 10, rangeOrder: 'id' });
 
 type Row = { id: number | string; updated_at?: number; created_at?: number };
 const lead = (id: number, at: number): Row => ({ id, updated_at: at });
@@ -32,6 +33,8 @@ describe('planRequest', () => {
     ${'endTime bounds the first request'}     | ${withEnd}  | ${state(scan(100))}                           | ${{ filter: { updated_at: { from: 100, to: 150 } }, order: { updated_at: 'asc' }, page: 1, limit: 4 }}
     ${'crowded second, first id window'}      | ${entities} | ${state({ mode: 'ids', second: 120, frontierId: null, frontierCount: 0 }, 190)} | ${{ filter: { updated_at: { from: 120, to: 120 } }, order: { id: 'asc' }, page: 1, limit: 12 }}
     ${'crowded second, overlapping window'}   | ${entities} | ${state({ mode: 'ids', second: 120, frontierId: 9, frontierCount: 12 }, 190)} | ${{ filter: { updated_at: { from: 120, to: 120 } }, order: { id: 'asc' }, page: 2, limit: 11 }}
+    ${'id order: first request'}              | ${byId}     | ${state(scan(100))}                           | ${{ filter: { updated_at: { from: 100 } }, order: { id: 'asc' }, page: 1, limit: 4 }}
+    ${'id order: the closed range in windows'} | ${byId}    | ${state({ mode: 'ids', second: 100, to: 190, frontierId: 9, frontierCount: 12 }, 195)} | ${{ filter: { updated_at: { from: 100, to: 190 } }, order: { id: 'asc' }, page: 2, limit: 11 }}
     ${'crowded event second, next page'}      | ${events}   | ${state({ mode: 'recount', second: 120, emitted: ['a'], nextPage: 3, total: null, reads: 2 }, 190)} | ${{ filter: { created_at: { from: 120, to: 120 } }, order: { created_at: 'asc' }, page: 3, limit: 4 }}
   `('$name', ({ config, before, query }) => {
     expect(planRequest(config, before)?.query).toEqual(query);
@@ -110,6 +113,29 @@ describe('applyPage: a crowded second of entities, in id order', () => {
     const result = step(entities, ids(30, 1), at120(1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12));
     expect(result.emitted).toEqual([]);
     expect(result.after).toEqual(ids(30, 12));
+  });
+});
+
+describe('applyPage: a collection Kommo sorts by id only (tasks): the closed range in id order', () => {
+  const range = (frontierId: number | null, frontierCount: number, upperBound = 190): PollState =>
+    state({ mode: 'ids', second: 100, to: 190, frontierId, frontierCount }, upperBound);
+
+  it.each`
+    name                                                                   | before              | records                                               | now    | emitted       | after
+    ${'idle: nothing new, the cursor moves to the bound + 1'}              | ${state(scan(100))} | ${[]}                                                 | ${200} | ${[]}         | ${state(scan(191), 190)}
+    ${'short page: the whole range, the open seconds cut'}                 | ${state(scan(100))} | ${[lead(3, 150), lead(5, 195), lead(8, 101)]}         | ${200} | ${[3, 8]}     | ${state(scan(191), 190)}
+    ${'full page: what is in range up to its last id, then windows'}       | ${state(scan(100))} | ${[lead(3, 150), lead(5, 195), lead(8, 101), lead(9, 120)]} | ${200} | ${[3, 8, 9]} | ${range(9, 3)}
+    ${'full page of open-second records only: frontier, nothing counted'}  | ${state(scan(100))} | ${[lead(3, 195), lead(5, 196), lead(8, 197), lead(9, 198)]} | ${200} | ${[]}    | ${range(9, 0)}
+    ${'Kommo\'s clock behind the cursor: the cursor stays'}                | ${state(scan(300))} | ${[lead(3, 300), lead(5, 301), lead(8, 302), lead(9, 303)]} | ${200} | ${[]}    | ${state(scan(300), 190)}
+    ${'a window past the frontier, short: the range is done'}              | ${range(9, 3, 195)} | ${[lead(9, 120), lead(12, 190)]}                      | ${200} | ${[12]}       | ${state(scan(191), 195)}
+  `('$name', ({ before, records, now, emitted, after }) => {
+    const result = step(byId, before, records, now);
+    expect(result.emitted).toEqual(emitted);
+    expect(result.after).toEqual(after);
+  });
+
+  it('a page out of id order is refused (Kommo ignored the order)', () => {
+    expect(() => step(byId, state(scan(100)), [lead(5, 120), lead(4, 110)])).toThrow(/ascending id order/);
   });
 });
 

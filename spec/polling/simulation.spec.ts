@@ -4,7 +4,7 @@
  * timestamps per request. The naive `> last` poller runs through the same harness as a baseline
  * and must be caught losing records, or the scenarios would prove nothing.
  */
-import { buildPollConfig, type PollConfig, type PollKind } from '../../lib/polling/config';
+import { buildPollConfig, type PollConfig, type PollKind, type RangeOrder } from '../../lib/polling/config';
 import { runPoll } from '../../lib/polling/poll';
 import { MAX_SNAPSHOT_BYTES } from '../../lib/polling/snapshot';
 import { FakeKommo, InjectedFailure } from './fakeKommo';
@@ -20,12 +20,12 @@ interface Setup {
   harness: PollHarness;
 }
 
-function setup(options: { kind?: PollKind; field?: 'updated_at' | 'created_at'; pageSize?: number; seed?: number; clockOffsetSeconds?: number; naive?: boolean }): Setup {
+function setup(options: { kind?: PollKind; field?: 'updated_at' | 'created_at'; pageSize?: number; seed?: number; clockOffsetSeconds?: number; naive?: boolean; rangeOrder?: RangeOrder }): Setup {
   const kind = options.kind ?? 'entities';
   const field = options.field ?? (kind === 'events' ? 'created_at' : 'updated_at');
   // Writes commit up to 3 s after their stamp: the reason the cursor stays LAG_SECONDS behind Kommo's clock.
   const kommo = new FakeKommo({ kind, field, seed: options.seed ?? 1, startMs: START_MS, clockOffsetSeconds: options.clockOffsetSeconds, commitDelayMs: 3000 });
-  const config = buildPollConfig({ kind, timestampField: field, pageSize: options.pageSize, scope: 'leads', safetyLagSeconds: LAG_SECONDS });
+  const config = buildPollConfig({ kind, timestampField: field, pageSize: options.pageSize, scope: 'leads', safetyLagSeconds: LAG_SECONDS, rangeOrder: options.rangeOrder });
   const poller: Poller = options.naive
     ? naivePoller(field, config.pageSize)
     : (snapshot, io, pollOptions) => runPoll(config, snapshot, io, pollOptions);
@@ -129,6 +129,40 @@ describe('20 polls over 2,000 changing objects (ties, bursts of 300, shuffled or
     expect(harness.verdict().emitted).toBeGreaterThan(2000);
     expect(harness.polls.filter((p) => p.error)).toEqual([]);
     noteSnapshot(harness);
+  });
+});
+
+describe('a collection Kommo sorts by id only (tasks): every closed range read in id order', () => {
+  it.each`
+    clockOffsetSeconds | singlePage | pageSize
+    ${0}               | ${false}   | ${250}
+    ${30}              | ${false}   | ${250}
+    ${-30}             | ${false}   | ${250}
+    ${0}               | ${true}    | ${250}
+    ${0}               | ${false}   | ${40}
+  `('20 polls over 2,000 changing objects, Kommo clock $clockOffsetSeconds s, single page: $singlePage, pageSize $pageSize', async ({ clockOffsetSeconds, singlePage, pageSize }) => {
+    const { kommo, harness } = setup({ rangeOrder: 'id', clockOffsetSeconds, pageSize, seed: 90 + clockOffsetSeconds + pageSize });
+    seed(kommo, 2000, 3);
+    changeWhilePaging(kommo, true);
+    const options = singlePage ? { maxDataPages: 1 } : {};
+    for (let poll = 0; poll < 20; poll += 1) {
+      await harness.poll(options);
+      churn(kommo, 30 + Math.floor(kommo.random() * 60));
+    }
+    await settle(kommo, harness, options);
+    expectExactlyOnce(harness);
+    expect(harness.verdict().emitted).toBeGreaterThan(2000);
+    expect(harness.polls.filter((p) => p.error)).toEqual([]);
+    noteSnapshot(harness);
+  });
+
+  it('a poll failing on page 2 loses nothing', async () => {
+    const { kommo, harness } = setup({ rangeOrder: 'id', pageSize: 100, seed: 95 });
+    seed(kommo, 1000, 1);
+    kommo.failOn = (n) => n === 2;
+    expect((await harness.poll()).error).toBeInstanceOf(InjectedFailure);
+    await settle(kommo, harness);
+    expectExactlyOnce(harness);
   });
 });
 

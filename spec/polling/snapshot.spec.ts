@@ -18,6 +18,7 @@ describe('round trip', () => {
     ['scan', { mode: 'scan', second: 1772379000 }],
     ['ids, before the first id window', { mode: 'ids', second: 1772379000, frontierId: null, frontierCount: 0 }],
     ['ids, with a frontier', { mode: 'ids', second: 1772379000, frontierId: 31000500, frontierCount: 245 }],
+    ['ids over a closed range (tasks)', { mode: 'ids', second: 1772379000, to: 1772379990, frontierId: 31000500, frontierCount: 245 }],
   ])('%s', (_, cursor) => {
     expect(readSnapshot(config, stored(cursor))).toEqual({ cursor });
   });
@@ -40,11 +41,11 @@ describe('size: every state the cursor can write stays under the limit', () => {
 
   it.each<[string, Cursor]>([
     ['scan, the largest numbers', { mode: 'scan', second: 99_999_999_999 }],
-    ['ids, the largest numbers', { mode: 'ids', second: 99_999_999_999, frontierId: Number.MAX_SAFE_INTEGER, frontierCount: Number.MAX_SAFE_INTEGER }],
+    ['ids, the largest numbers', { mode: 'ids', second: 99_999_999_999, to: 99_999_999_999 + 1, frontierId: Number.MAX_SAFE_INTEGER, frontierCount: Number.MAX_SAFE_INTEGER }],
   ])('%s', (name, cursor) => {
     const bytes = snapshotBytes(encodeSnapshot(config, cursor));
     sizes[name] = bytes;
-    expect(bytes).toBeLessThanOrEqual(100);
+    expect(bytes).toBeLessThanOrEqual(120);
     expect(readSnapshot(config, stored(cursor)).cursor).toEqual(cursor);
   });
 
@@ -80,6 +81,7 @@ describe('anything else starts from startTime', () => {
     ${'ids with a negative count'}                  | ${{ v: 1, k, c: 5, m: 'i', e: -1 }}                              | ${'malformed'}
     ${'ids with a zero frontier id'}                | ${{ v: 1, k, c: 5, m: 'i', f: 0, e: 3 }}                         | ${'malformed'}
     ${'ids with a frontier id beyond 2^53'}         | ${{ v: 1, k, c: 5, m: 'i', f: 2 ** 60, e: 3 }}                   | ${'malformed'}
+    ${'ids with a range ending before it starts'}   | ${{ v: 1, k, c: 5, m: 'i', t: 4, e: 3 }}                         | ${'malformed'}
     ${'recount with numeric ids'}                   | ${{ v: 1, k, c: 5, m: 'r', s: [1], p: 1, r: 0 }}                 | ${'malformed'}
     ${'recount without a page'}                     | ${{ v: 1, k, c: 5, m: 'r', s: [], r: 0 }}                        | ${'malformed'}
   `('$name', ({ raw, ignored }) => {
