@@ -5,6 +5,7 @@
  */
 import { reset } from '../../lib/processScope';
 import { startSandbox, type Sandbox, type SandboxOptions } from '../../sandbox';
+import { standIn } from '../helpers';
 
 /** Options of {@link useSandbox}. */
 export interface SandboxSuiteOptions {
@@ -51,19 +52,9 @@ export function useSandbox(options: SandboxSuiteOptions = {}): SandboxSuite {
     reset();
   });
 
-  // A proxy rather than an accessor function, so specs read `sandbox.requestLog` as with a variable.
-  const sandbox = new Proxy({} as Sandbox, {
-    get(_, key) {
-      const target = started();
-      const value: unknown = Reflect.get(target, key, target);
-      return typeof value === 'function' ? value.bind(target) : value;
-    },
-    set(_, key, value) {
-      return Reflect.set(started(), key, value);
-    },
-  });
   return {
-    sandbox,
+    // A stand-in rather than an accessor function, so specs read `sandbox.requestLog` as with a variable.
+    sandbox: standIn(started),
     cfg: (extra = {}) => ({ oauth: { access_token: started().accessToken }, baseUrl: started().baseUrl, ...options.cfg, ...extra }),
   };
 }
