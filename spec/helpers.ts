@@ -71,3 +71,21 @@ export async function rejection(promise: Promise<unknown>): Promise<unknown> {
   }
   throw new Error('expected the promise to reject, but it resolved');
 }
+
+/**
+ * Stands in for an object a `beforeAll` hook creates, so a spec can name it at module level:
+ * every property read or write goes to `current()` (methods bound to it), which should throw
+ * while the object does not exist yet.
+ */
+export function standIn<T extends object>(current: () => T): T {
+  return new Proxy({} as T, {
+    get(_, key) {
+      const target = current();
+      const value: unknown = Reflect.get(target, key, target);
+      return typeof value === 'function' ? value.bind(target) : value;
+    },
+    set(_, key, value) {
+      return Reflect.set(current(), key, value);
+    },
+  });
+}

@@ -10,24 +10,11 @@ import { AccountModel, accountModelFor, MIN_REFRESH_INTERVAL_MS, processModelCac
 import { KommoUnknownReferenceError } from '../../lib/entities/customFieldCodec';
 import { OBJECT_TYPES, type ObjectTypeName } from '../../lib/entities/registry';
 import { reset } from '../../lib/processScope';
-import type { CustomersMode, Sandbox } from '../../sandbox';
-import { startSandbox } from '../../sandbox';
+import type { CustomersMode } from '../../sandbox';
 import { recordingContext, rejection } from '../helpers';
+import { useSandbox } from './sandboxSuite';
 
-let sandbox: Sandbox;
-
-beforeAll(async () => {
-  sandbox = await startSandbox({ rateLimit: false });
-});
-
-afterAll(async () => {
-  await sandbox.close();
-});
-
-beforeEach(() => {
-  sandbox.reset();
-  reset();
-});
+const { sandbox } = useSandbox();
 
 function client(accessToken = sandbox.accessToken): Promise<KommoClient> {
   return createKommoClient({ oauth: { access_token: accessToken }, baseUrl: sandbox.baseUrl, retries: 0 }, { logger: recordingContext().logger, rateLimiter: null });

@@ -4,28 +4,11 @@
  */
 import { getMetaModel, processAction as realAction } from '../../lib/actions/addNote';
 import { KommoConfigError } from '../../lib/client/errors';
-import { reset } from '../../lib/processScope';
-import type { Sandbox } from '../../sandbox';
-import { startSandbox } from '../../sandbox';
 import { recordingContext, rejection } from '../helpers';
+import { useSandbox } from './sandboxSuite';
 
-let sandbox: Sandbox;
+const { sandbox, cfg } = useSandbox({ cfg: { retries: 2 } });
 const action = realAction.withDeps({ rateLimiter: null, sleep: async () => undefined });
-
-beforeAll(async () => {
-  sandbox = await startSandbox({ rateLimit: false });
-});
-
-afterAll(async () => {
-  await sandbox.close();
-});
-
-beforeEach(() => {
-  sandbox.reset();
-  reset();
-});
-
-const cfg = (extra: Record<string, unknown>) => ({ oauth: { access_token: sandbox.accessToken }, baseUrl: sandbox.baseUrl, retries: 2, ...extra });
 
 async function addNote(body: Record<string, unknown>, entityType: string, noteType: string): Promise<Record<string, unknown> | undefined> {
   return (await action.call(recordingContext(), { body }, cfg({ entityType, noteType })))?.body;

@@ -5,32 +5,15 @@
  */
 import { getMetaModel, processAction as realAction, type ComplexLeadOutput } from '../../lib/actions/createComplexLead';
 import { KommoConfigError } from '../../lib/client/errors';
-import { reset } from '../../lib/processScope';
-import type { Sandbox } from '../../sandbox';
-import { startSandbox } from '../../sandbox';
 import { recordingContext, rejection } from '../helpers';
+import { useSandbox } from './sandboxSuite';
 
 const CONTACT_EMAIL = 720002;
 const DEAL_SOURCE = 710001;
 const COMPANY_VAT = 730003;
 
-let sandbox: Sandbox;
+const { sandbox, cfg } = useSandbox({ cfg: { retries: 2 } });
 const action = realAction.withDeps({ rateLimiter: null, sleep: async () => undefined });
-
-beforeAll(async () => {
-  sandbox = await startSandbox({ rateLimit: false });
-});
-
-afterAll(async () => {
-  await sandbox.close();
-});
-
-beforeEach(() => {
-  sandbox.reset();
-  reset();
-});
-
-const cfg = () => ({ oauth: { access_token: sandbox.accessToken }, baseUrl: sandbox.baseUrl, retries: 2 });
 
 async function complex(body: Record<string, unknown>): Promise<ComplexLeadOutput | undefined> {
   return (await action.call(recordingContext(), { body }, cfg()))?.body;

@@ -6,29 +6,14 @@
  */
 import { getMetaModel, processAction as realAction } from '../../lib/actions/createOrUpdateObjects';
 import { KommoConfigError } from '../../lib/client/errors';
-import { reset } from '../../lib/processScope';
-import type { Sandbox } from '../../sandbox';
-import { startSandbox } from '../../sandbox';
 import { recordingContext, rejection } from '../helpers';
+import { useSandbox } from './sandboxSuite';
 
 const DEAL_SOURCE = 710001;
 const LOSS_REASON = 6900001;
 
-let sandbox: Sandbox;
+const { sandbox, cfg } = useSandbox({ cfg: { retries: 2, objectType: 'leads' } });
 const action = realAction.withDeps({ rateLimiter: null, sleep: async () => undefined });
-
-beforeAll(async () => {
-  sandbox = await startSandbox({ rateLimit: false });
-});
-
-afterAll(async () => {
-  await sandbox.close();
-});
-
-beforeEach(() => {
-  sandbox.reset();
-  reset();
-});
 
 interface Output {
   results: Array<{ index: number; id?: number; action: string; error?: string }>;
@@ -37,10 +22,6 @@ interface Output {
   failed: number;
   unknown: number;
 }
-
-const cfg = (extra: Record<string, unknown> = {}) => ({
-  oauth: { access_token: sandbox.accessToken }, baseUrl: sandbox.baseUrl, retries: 2, objectType: 'leads', ...extra,
-});
 
 async function batch(objects: unknown, extra: Record<string, unknown> = {}): Promise<Output> {
   const message = await action.call(recordingContext(), { body: { objects } }, cfg(extra));

@@ -13,10 +13,8 @@ import type { CustomFieldsById } from '../../lib/entities/customFieldCodec';
 import { KommoUnknownReferenceError } from '../../lib/entities/customFieldCodec';
 import type { CustomFieldDefinition } from '../../lib/entities/customFields';
 import { OBJECT_TYPES, type ObjectTypeDefinition } from '../../lib/entities/registry';
-import { reset } from '../../lib/processScope';
-import type { Sandbox } from '../../sandbox';
-import { startSandbox } from '../../sandbox';
 import { recordingContext, rejection } from '../helpers';
+import { useSandbox } from './sandboxSuite';
 
 const MOSCOW = 'Europe/Moscow';
 const SAO_PAULO = 'America/Sao_Paulo';
@@ -25,21 +23,11 @@ type Zone = typeof ZONES[number];
 type Kind = 'leads' | 'contacts' | 'companies';
 const KINDS: readonly Kind[] = ['leads', 'contacts', 'companies'];
 
-let sandbox: Sandbox;
+const { sandbox, cfg } = useSandbox();
 let client: KommoClient;
 
-beforeAll(async () => {
-  sandbox = await startSandbox({ rateLimit: false });
-});
-
-afterAll(async () => {
-  await sandbox.close();
-});
-
 beforeEach(async () => {
-  sandbox.reset();
-  reset();
-  client = await createKommoClient({ oauth: { access_token: sandbox.accessToken }, baseUrl: sandbox.baseUrl, retries: 0 }, { logger: recordingContext().logger, rateLimiter: null });
+  client = await createKommoClient(cfg({ retries: 0 }), { logger: recordingContext().logger, rateLimiter: null });
 });
 
 const writes = () => sandbox.requestLog.filter((entry) => entry.method !== 'GET');

@@ -5,30 +5,15 @@
 import { processAction as realLink } from '../../lib/actions/linkObjects';
 import { processAction as realUnlink } from '../../lib/actions/unlinkObjects';
 import { KommoConfigError } from '../../lib/client/errors';
-import { reset } from '../../lib/processScope';
-import type { Sandbox } from '../../sandbox';
-import { startSandbox } from '../../sandbox';
 import { recordingContext, rejection } from '../helpers';
+import { useSandbox } from './sandboxSuite';
 
-let sandbox: Sandbox;
+const { sandbox, cfg: sandboxCfg } = useSandbox({ cfg: { retries: 2 } });
 const deps = { rateLimiter: null, sleep: async () => undefined };
 const link = realLink.withDeps(deps);
 const unlink = realUnlink.withDeps(deps);
 
-beforeAll(async () => {
-  sandbox = await startSandbox({ rateLimit: false });
-});
-
-afterAll(async () => {
-  await sandbox.close();
-});
-
-beforeEach(() => {
-  sandbox.reset();
-  reset();
-});
-
-const cfg = (fromType: string, toType: string) => ({ oauth: { access_token: sandbox.accessToken }, baseUrl: sandbox.baseUrl, retries: 2, fromType, toType });
+const cfg = (fromType: string, toType: string) => sandboxCfg({ fromType, toType });
 const linkedContacts = (leadId: number) => (sandbox.entities('leads').find((lead) => lead.id === leadId)?._embedded as { contacts?: Array<{ id: number; is_main?: boolean }> }).contacts ?? [];
 
 describe('linkObjects / unlinkObjects', () => {

@@ -6,28 +6,11 @@
 import { KommoConfigError } from '../../lib/client/errors';
 import { getMetaModel, processAction as realAction } from '../../lib/actions/lookupObject';
 import { KommoMultipleMatchesError, KommoNoMatchError } from '../../lib/entities/lookup';
-import { reset } from '../../lib/processScope';
-import type { Sandbox } from '../../sandbox';
-import { startSandbox } from '../../sandbox';
 import { allStrings, recordingContext, rejection } from '../helpers';
+import { useSandbox } from './sandboxSuite';
 
-let sandbox: Sandbox;
+const { sandbox, cfg } = useSandbox();
 const processAction = realAction.withDeps({ rateLimiter: null });
-
-beforeAll(async () => {
-  sandbox = await startSandbox({ rateLimit: false });
-});
-
-afterAll(async () => {
-  await sandbox.close();
-});
-
-beforeEach(() => {
-  sandbox.reset();
-  reset();
-});
-
-const cfg = (fields: Record<string, unknown>) => ({ oauth: { access_token: sandbox.accessToken }, baseUrl: sandbox.baseUrl, ...fields });
 
 /** Runs one message; `ctx` holds the emitted events and log lines. */
 function lookup(fields: Record<string, unknown>, body: unknown) {

@@ -8,28 +8,11 @@ import { KommoConfigError, KommoError } from '../../lib/client/errors';
 import { createLookupObjects, getMetaModel, processAction as realAction } from '../../lib/actions/lookupObjects';
 import type { Message } from '../../lib/context';
 import { KommoFilterIgnoredError } from '../../lib/entities/listFilter';
-import { reset } from '../../lib/processScope';
-import type { Sandbox } from '../../sandbox';
-import { startSandbox } from '../../sandbox';
 import { recordingContext, rejection } from '../helpers';
+import { useSandbox } from './sandboxSuite';
 
-let sandbox: Sandbox;
+const { sandbox, cfg } = useSandbox({ cfg: { objectType: 'leads' } });
 const processAction = realAction.withDeps({ rateLimiter: null });
-
-beforeAll(async () => {
-  sandbox = await startSandbox({ rateLimit: false });
-});
-
-afterAll(async () => {
-  await sandbox.close();
-});
-
-beforeEach(() => {
-  sandbox.reset();
-  reset();
-});
-
-const cfg = (fields: Record<string, unknown>) => ({ oauth: { access_token: sandbox.accessToken }, baseUrl: sandbox.baseUrl, objectType: 'leads', ...fields });
 
 function list(fields: Record<string, unknown>, body: unknown) {
   const ctx = recordingContext();

@@ -5,12 +5,12 @@
  * waiting on the limiter would only slow these tests down (rateLimit.spec.ts runs it for real).
  */
 import { processAction as realAction } from '../../lib/actions/makeRawRequest';
-import { reset } from '../../lib/processScope';
-import type { FakePlatform, Sandbox } from '../../sandbox';
-import { startFakePlatform, startSandbox } from '../../sandbox';
+import type { FakePlatform } from '../../sandbox';
+import { startFakePlatform } from '../../sandbox';
 import { allStrings, recordingContext, rejection } from '../helpers';
+import { useSandbox } from './sandboxSuite';
 
-let sandbox: Sandbox;
+const { sandbox } = useSandbox();
 let platform: FakePlatform;
 let secretId: string;
 const savedEnv = { ...process.env };
@@ -18,7 +18,6 @@ const savedEnv = { ...process.env };
 const processAction = realAction.withDeps({ rateLimiter: null, sleep: async () => undefined });
 
 beforeAll(async () => {
-  sandbox = await startSandbox({ rateLimit: false });
   platform = await startFakePlatform({ kommo: sandbox });
   Object.assign(process.env, {
     ELASTICIO_API_URI: platform.url,
@@ -31,12 +30,9 @@ beforeAll(async () => {
 afterAll(async () => {
   process.env = savedEnv;
   await platform.close();
-  await sandbox.close();
 });
 
 beforeEach(() => {
-  sandbox.reset();
-  reset();
   platform.calls.length = 0;
   secretId = platform.createSecret({ accessToken: sandbox.accessToken, refreshToken: sandbox.refreshToken, fields: { baseUrl: sandbox.baseUrl, retries: 2 } });
 });

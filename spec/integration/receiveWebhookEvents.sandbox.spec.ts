@@ -13,10 +13,10 @@ import * as processScope from '../../lib/processScope';
 import { createReceiveWebhookEvents } from '../../lib/triggers/receiveWebhookEvents';
 import { WEBHOOK_EVENT_CODES } from '../../lib/webhooks/events';
 import { deriveWebhookToken } from '../../lib/webhooks/secret';
-import { startSandbox, type Sandbox } from '../../sandbox';
 import { call } from '../../sandbox/test/client';
 import { startWebhookGateway, type GatewayBodyForm, type GatewayMessage, type WebhookGateway } from '../../spec-e2e/harness/webhookGateway';
 import { allStrings, recordingContext, rejection, type RecordingContext } from '../helpers';
+import { useSandbox } from './sandboxSuite';
 
 const KEY = 'flow-message-password-0123';
 const FLOW = 'flow-6512a3f0c2b4e100';
@@ -25,7 +25,7 @@ const TOKEN = deriveWebhookToken({ key: KEY, flowId: FLOW, stepId: STEP });
 /** 2026-03-01 00:00 in the sandbox account's zone (America/New_York, UTC−5 in March). */
 const CONTRACT_DAY = Date.UTC(2026, 2, 1, 5) / 1000;
 
-let sandbox: Sandbox;
+const { sandbox, cfg: sandboxCfg } = useSandbox();
 let gateway: WebhookGateway;
 let env: Record<string, string>;
 const NOW_MS = Date.UTC(2026, 0, 1);
@@ -58,7 +58,6 @@ const createdIds = (answer: Record<string, unknown>, kind: string): number[] =>
   ((answer._embedded as Record<string, Array<{ id: number }>>)[kind]).map((item) => item.id);
 
 beforeAll(async () => {
-  sandbox = await startSandbox({ rateLimit: false });
   gateway = await startWebhookGateway({ flowId: FLOW, form: 'nested', publish: deliver });
   env = { ELASTICIO_MESSAGE_CRYPTO_PASSWORD: KEY, ELASTICIO_FLOW_ID: FLOW, ELASTICIO_STEP_ID: STEP, ELASTICIO_FLOW_WEBHOOK_URI: gateway.baseUri };
   const fields = (await api('GET', '/api/v4/leads/custom_fields?limit=50'))._embedded as { custom_fields: Array<{ id: number; type: string; enums: Array<{ id: number; value: string }> | null }> };
@@ -68,17 +67,14 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await gateway.close();
-  await sandbox.close();
 });
 
 beforeEach(() => {
-  sandbox.reset();
-  processScope.reset();
   handled.length = 0;
   gateway.published.length = 0;
   gateway.refused.length = 0;
   gateway.setForm('nested');
-  cfg = { oauth: { access_token: sandbox.accessToken }, baseUrl: sandbox.baseUrl, events: ['add_lead', 'update_lead', 'status_lead', 'delete_lead'] };
+  cfg = sandboxCfg({ events: ['add_lead', 'update_lead', 'status_lead', 'delete_lead'] });
 });
 
 /** Waits for the dispatcher, the gateway and every `process` call; returns the calls' contexts. */

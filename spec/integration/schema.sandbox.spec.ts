@@ -9,26 +9,14 @@ import { createKommoClient, type KommoClient } from '../../lib/client/KommoClien
 import { accountModelFor } from '../../lib/entities/accountModel';
 import { OBJECT_TYPES } from '../../lib/entities/registry';
 import { buildObjectOutSchema, buildUpsertInSchema, type EioProperty, type EioSchema } from '../../lib/entities/schema';
-import { reset } from '../../lib/processScope';
-import type { Sandbox } from '../../sandbox';
-import { startSandbox } from '../../sandbox';
 import { recordingContext } from '../helpers';
+import { useSandbox } from './sandboxSuite';
 
-let sandbox: Sandbox;
+const { sandbox, cfg } = useSandbox();
 let client: KommoClient;
 
-beforeAll(async () => {
-  sandbox = await startSandbox({ rateLimit: false });
-});
-
-afterAll(async () => {
-  await sandbox.close();
-});
-
 beforeEach(async () => {
-  sandbox.reset();
-  reset();
-  client = await createKommoClient({ oauth: { access_token: sandbox.accessToken }, baseUrl: sandbox.baseUrl, retries: 0 }, { logger: recordingContext().logger, rateLimiter: null });
+  client = await createKommoClient(cfg({ retries: 0 }), { logger: recordingContext().logger, rateLimiter: null });
 });
 
 interface RawField {

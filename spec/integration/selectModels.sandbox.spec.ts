@@ -4,27 +4,11 @@
  * every call starts with empty caches).
  */
 import { getEventTypes, getLinkedObjects, getLookupCriteria, getObjectTypes, getUpsertCriteria } from '../../lib/entities/services';
-import { reset } from '../../lib/processScope';
-import type { Sandbox } from '../../sandbox';
-import { startSandbox } from '../../sandbox';
 import { recordingContext, rejection } from '../helpers';
+import { useSandbox } from './sandboxSuite';
 
-let sandbox: Sandbox;
+const { sandbox, cfg } = useSandbox();
 
-beforeAll(async () => {
-  sandbox = await startSandbox({ rateLimit: false });
-});
-
-afterAll(async () => {
-  await sandbox.close();
-});
-
-beforeEach(() => {
-  sandbox.reset();
-  reset();
-});
-
-const cfg = (extra: Record<string, unknown> = {}) => ({ oauth: { access_token: sandbox.accessToken }, baseUrl: sandbox.baseUrl, ...extra });
 const deps = { rateLimiter: null };
 const kommoPaths = () => sandbox.requestLog.map((entry) => entry.path.replace(/\?.*$/, ''));
 

@@ -6,37 +6,23 @@
  */
 import { getMetaModel, upsertAction } from '../../lib/actions/upsertObject';
 import { KommoConfigError } from '../../lib/client/errors';
-import { exclusiveKeys, reset } from '../../lib/processScope';
-import type { Fault, Sandbox } from '../../sandbox';
-import { startSandbox } from '../../sandbox';
+import { exclusiveKeys } from '../../lib/processScope';
+import type { Fault } from '../../sandbox';
 import { recordingContext, rejection } from '../helpers';
+import { useSandbox } from './sandboxSuite';
 
 const EMAIL = 720002;
 const POSITION = 720003;
 const SOURCE = 720007;
 const PRODUCTS = 720008;
 
-let sandbox: Sandbox;
+const { sandbox, cfg } = useSandbox({ cfg: { retries: 2, objectType: 'contacts', upsertCriteria: 'email' } });
 const slept: number[] = [];
 const action = upsertAction({ sleep: async (delayMs) => { slept.push(delayMs); } })
   .withDeps({ rateLimiter: null, sleep: async () => undefined });
 
-beforeAll(async () => {
-  sandbox = await startSandbox({ rateLimit: false });
-});
-
-afterAll(async () => {
-  await sandbox.close();
-});
-
 beforeEach(() => {
-  sandbox.reset();
-  reset();
   slept.length = 0;
-});
-
-const cfg = (extra: Record<string, unknown> = {}) => ({
-  oauth: { access_token: sandbox.accessToken }, baseUrl: sandbox.baseUrl, retries: 2, objectType: 'contacts', upsertCriteria: 'email', ...extra,
 });
 
 async function upsert(body: Record<string, unknown>, extra: Record<string, unknown> = {}): Promise<Record<string, unknown>> {

@@ -5,20 +5,10 @@
  * The exactly-once guarantee under ties and shuffles is pollingGuarantees.spec.ts.
  */
 import { KommoConfigError } from '../../lib/client/errors';
-import { reset } from '../../lib/processScope';
 import { processTrigger } from '../../lib/triggers/getEventsPolling';
-import { runStep, START_MS, startWorld, type World } from './world';
+import { runStep, START_MS, useWorld } from './world';
 
-let world: World;
-beforeAll(async () => {
-  world = await startWorld();
-});
-afterAll(() => world.close());
-beforeEach(() => {
-  world.clock.ms = START_MS;
-  world.kommo.reset();
-  reset();
-});
+const world = useWorld();
 
 const poll = (fields: Record<string, unknown>, snapshot: unknown = {}, env: NodeJS.ProcessEnv = {}) =>
   runStep(world, processTrigger, world.cfg(fields), snapshot, { env });

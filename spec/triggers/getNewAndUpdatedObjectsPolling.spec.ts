@@ -9,18 +9,9 @@ import { KommoConfigError } from '../../lib/client/errors';
 import { reset } from '../../lib/processScope';
 import { getMetaModel, processTrigger } from '../../lib/triggers/getNewAndUpdatedObjectsPolling';
 import { recordingContext, rejection } from '../helpers';
-import { runStep, START_MS, startWorld, type World } from './world';
+import { runStep, useWorld } from './world';
 
-let world: World;
-beforeAll(async () => {
-  world = await startWorld();
-});
-afterAll(() => world.close());
-beforeEach(() => {
-  world.clock.ms = START_MS;
-  world.kommo.reset();
-  reset();
-});
+const world = useWorld();
 
 const SEEDED_LEADS = [1000001, 1000002, 1000003, 1000004, 1000005]; // in updated_at order
 const ids = (bodies: unknown[]): unknown[] => bodies.map((body) => (body as { id: unknown }).id);

@@ -10,24 +10,14 @@
  */
 import { createKommoClient } from '../../lib/client/KommoClient';
 import { MAX_SNAPSHOT_BYTES } from '../../lib/polling/snapshot';
-import { reset } from '../../lib/processScope';
 import { processTrigger as eventsTrigger } from '../../lib/triggers/getEventsPolling';
 import { processTrigger as objectsTrigger } from '../../lib/triggers/getNewAndUpdatedObjectsPolling';
 import { recordingContext } from '../helpers';
 import { naivePoll } from './naive';
 import { LeadWriter, SandboxPollHarness, type Target } from './oracle';
-import { START_MS, startWorld, type World } from './world';
+import { useWorld } from './world';
 
-let world: World;
-beforeAll(async () => {
-  world = await startWorld();
-});
-afterAll(() => world.close());
-beforeEach(() => {
-  world.clock.ms = START_MS;
-  world.kommo.reset();
-  reset();
-});
+const world = useWorld();
 
 const worst = { snapshotBytes: 0, objects: 0, events: 0 };
 afterAll(() => {

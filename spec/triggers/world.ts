@@ -8,7 +8,7 @@ import type { Transport } from '../../lib/client/transport';
 import { reset, sharedTransport } from '../../lib/processScope';
 import type { StepDeps, StepHandler } from '../../lib/step';
 import { startSandbox, type RequestLogEntry, type Sandbox, type SandboxOptions } from '../../sandbox';
-import { recordingContext, type LogLine } from '../helpers';
+import { recordingContext, standIn, type LogLine } from '../helpers';
 
 /** 2026-03-02T00:00:00Z: the sandbox's "now" at start. */
 export const START_MS = Date.UTC(2026, 2, 2);
@@ -62,6 +62,32 @@ export async function startWorld(options: SandboxOptions = {}): Promise<World> {
     cfg: (fields = {}) => ({ oauth: { access_token: kommo.accessToken }, baseUrl: kommo.baseUrl, retries: '0', ...fields }),
     close: () => kommo.close(),
   };
+}
+
+/**
+ * Registers the hooks of a file's world: started in `beforeAll` (see `startWorld`), closed in
+ * `afterAll`, and before each test the clock back at `START_MS`, the sandbox reset and the process
+ * scope cleared. Returns a stand-in for the world, usable in hooks and tests (not at module level).
+ */
+export function useWorld(options: SandboxOptions = {}): World {
+  let running: World | undefined;
+  const started = (): World => {
+    if (running === undefined) throw new Error('the world starts in beforeAll: use it inside a hook or a test, not at module level');
+    return running;
+  };
+  beforeAll(async () => {
+    running = await startWorld(options);
+  });
+  afterAll(async () => {
+    await running?.close();
+  });
+  beforeEach(() => {
+    const world = started();
+    world.clock.ms = START_MS;
+    world.kommo.reset();
+    reset();
+  });
+  return standIn(started);
 }
 
 /** What one trigger call did, as the platform would see it. */
