@@ -1,5 +1,6 @@
 /** Read-only account-level resources: `/account`, `/users`, `/leads/pipelines`, statuses, loss reasons. */
 import { ACCOUNT_ID, CURRENT_USER_ID, LOSS_REASONS, PIPELINES, SUBDOMAIN, TASK_TYPES, USERS, type Pipeline, type PipelineStatus, type User } from './seed';
+import { countedPage } from './routeKit';
 import { offsetLabel } from './timezone';
 import type { SandboxKnobs } from './types';
 
@@ -123,18 +124,9 @@ export function accountUsers(extraUsers: number): User[] {
 export function usersPayload(origin: string, users: readonly User[], page: number, limit: number): Payload | undefined {
   const items = users.slice((page - 1) * limit, page * limit);
   if (items.length === 0) return undefined;
-  const pageCount = Math.ceil(users.length / limit);
   const href = (at: number): string => `${origin}/api/v4/users?page=${at}&limit=${limit}`;
   return {
-    _total_items: users.length,
-    _page: page,
-    _page_count: pageCount,
-    _links: {
-      self: { href: href(page) },
-      ...(page < pageCount ? { next: { href: href(page + 1) } } : {}),
-      ...(page > 1 ? { prev: { href: href(page - 1) } } : {}),
-      last: { href: href(pageCount) },
-    },
+    ...countedPage(users.length, page, limit, href),
     _embedded: { users: items.map((user) => userPayload(origin, user)) },
   };
 }

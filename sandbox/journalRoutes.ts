@@ -4,10 +4,11 @@
  */
 import { jsonAnswer, NO_CONTENT, problemAnswer, type Answer } from './answers';
 import { EVENT_TYPES, PLURAL, type EventJournal } from './events';
-import { parseEventsQuery, selectEvents, type EventsQuery } from './eventsQuery';
+import { parseEventsQuery, selectEvents } from './eventsQuery';
 import { isRecord } from './httpIo';
 import { problem, validationProblem } from './problems';
 import { MAX_WEBHOOKS, unsubscribeTarget, type WebhookRegistry } from './webhooks';
+import { pageLinks } from './routeKit';
 import type { ApiRequest } from './routes';
 import type { JournalEvent } from './webhookTypes';
 
@@ -59,23 +60,6 @@ function presentEvent(origin: string, event: JournalEvent): Record<string, unkno
     _links: { self: { href: `${origin}/api/v4/events/${event.id}` } },
     _embedded: { entity: { id: event.entity_id, _links: { self: { href: `${origin}/api/v4/${collection}/${event.entity_id}` } } } },
   };
-}
-
-/** HAL links of a page; `next` whenever the page is full, as Kommo cannot count matches (docs/kommo-api.md §5). */
-function pageLinks(request: ApiRequest, query: EventsQuery, returned: number): Record<string, { href: string }> {
-  const hrefFor = (page: number): string => {
-    const params = new URLSearchParams(request.url.searchParams);
-    params.set('page', String(page));
-    params.set('limit', String(query.limit));
-    return `${request.origin}${request.url.pathname}?${params.toString()}`;
-  };
-  const links: Record<string, { href: string }> = { self: { href: `${request.origin}${request.url.pathname}${request.url.search}` } };
-  if (returned === query.limit) links.next = { href: hrefFor(query.page + 1) };
-  if (query.page > 1) {
-    links.first = { href: hrefFor(1) };
-    links.prev = { href: hrefFor(query.page - 1) };
-  }
-  return links;
 }
 
 /** `GET /api/v4/events`: `with=` is accepted and adds nothing; ties on `created_at` shuffled under the unstable-order knob. */

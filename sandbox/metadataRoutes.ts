@@ -18,7 +18,7 @@ import { jsonAnswer, NO_CONTENT, type Answer } from './answers';
 import { isCustomFieldKind, type CustomFieldDefinition } from './customFieldCatalog';
 import { parseListQuery, type ListSpec } from './listQuery';
 import { ACCOUNT_ID, findPipeline, LOSS_REASONS } from './seed';
-import { queryProblem, selfLink, unknownId, withParts, type ApiRequest, type Route, type RouteContext } from './routeKit';
+import { countedPage, queryProblem, selfLink, unknownId, withParts, type ApiRequest, type Route, type RouteContext } from './routeKit';
 import type { CustomFieldKind } from './types';
 
 /** Custom-field definitions come at most 50 per page, then 204 (docs/kommo-fidelity.md #8). */
@@ -71,18 +71,9 @@ export function metadataRoutes(context: RouteContext): Route[] {
     );
     const items = matching.slice((page - 1) * limit, page * limit);
     if (items.length === 0) return NO_CONTENT;
-    const pageCount = Math.ceil(matching.length / limit);
     const href = (at: number): string => `${request.origin}${request.url.pathname}?page=${at}&limit=${limit}`;
     return jsonAnswer(200, {
-      _total_items: matching.length,
-      _page: page,
-      _page_count: pageCount,
-      _links: {
-        self: { href: href(page) },
-        ...(page < pageCount ? { next: { href: href(page + 1) } } : {}),
-        ...(page > 1 ? { prev: { href: href(page - 1) } } : {}),
-        last: { href: href(pageCount) },
-      },
+      ...countedPage(matching.length, page, limit, href),
       _embedded: { custom_fields: items.map((field) => presentDefinition(request.origin, kind, field)) },
     });
   }

@@ -100,6 +100,25 @@ export function pageLinks(request: ApiRequest, query: Pick<ListQuery, 'page' | '
   return links;
 }
 
+/**
+ * The paging fields of a list that counts its items (users, custom-field definitions):
+ * `_total_items`, `_page`, `_page_count` and links to self, next, prev and last, built by `href`.
+ */
+export function countedPage(total: number, page: number, limit: number, href: (page: number) => string): Record<string, unknown> {
+  const pageCount = Math.ceil(total / limit);
+  return {
+    _total_items: total,
+    _page: page,
+    _page_count: pageCount,
+    _links: {
+      self: { href: href(page) },
+      ...(page < pageCount ? { next: { href: href(page + 1) } } : {}),
+      ...(page > 1 ? { prev: { href: href(page - 1) } } : {}),
+      last: { href: href(pageCount) },
+    },
+  };
+}
+
 /** A HAL list page, or 204 when it is empty (docs/kommo-api.md §4). */
 export function listAnswer(request: ApiRequest, query: Pick<ListQuery, 'page' | 'limit'>, key: string, items: unknown[], extra: Record<string, unknown> = {}): Answer {
   if (items.length === 0) return NO_CONTENT;
