@@ -8,18 +8,7 @@
  * record ever had is kept, with the time it was current, so an oracle can tell what was lost.
  */
 import type { PollQuery } from '../../lib/polling/cursor';
-
-/** Deterministic pseudo-random numbers (mulberry32). */
-export function rng(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+import { seededRandom } from '../../sandbox/random';
 
 /** A record as the model returns it: entities have numeric ids, events string ids and no updated_at. */
 export interface FakeRecord {
@@ -92,7 +81,7 @@ export class FakeKommo {
   constructor(options: FakeKommoOptions) {
     this.kind = options.kind;
     this.field = options.field;
-    this.random = rng(options.seed);
+    this.random = seededRandom(options.seed);
     this.localMs = options.startMs;
     this.offsetMs = (options.clockOffsetSeconds ?? 0) * 1000;
     this.requestMs = options.requestMs ?? 150;

@@ -14,7 +14,7 @@
 import type { StepHandler } from '../../lib/step';
 import { DEFAULT_SAFETY_LAG_SECONDS } from '../../lib/polling/config';
 import type { EntityChange } from '../../sandbox';
-import { rng } from '../polling/fakeKommo';
+import { seededRandom } from '../../sandbox/random';
 import { runStep, type BeforeRequest, type StepRun, type World } from './world';
 
 /** What is polled: a lead field, or the journal's events of one entity type. */
@@ -208,7 +208,7 @@ export class LeadWriter {
   private version = 0;
 
   constructor(private readonly world: World, seed: number) {
-    this.random = rng(seed);
+    this.random = seededRandom(seed);
     this.ids = world.kommo.entities('leads').map((lead) => lead.id as number);
   }
 
